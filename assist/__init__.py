@@ -1,0 +1,97 @@
+"""Fitting Room Assist: the domain package and the app factory."""
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import DEV_SECRET, ROOT, Config
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
+
+
+def create_app(test_config: object | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(test_config or Config)
+    _check_secret_key(app)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = (
+        app.config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{Path(app.instance_path) / 'assist.db'}"
+    )
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.signin"
+    login_manager.login_message = None
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+    )
+
+    from .models import StaffMember
+
+    @login_manager.user_loader
+    def load_staff(staff_id: str) -> StaffMember | None:
+        return db.session.get(StaffMember, int(staff_id))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kiosk import bp as kiosk_bp
+    from staff import bp as staff_bp
+
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(staff_bp)
+
+
+def _check_secret_key(app: Flask) -> None:
+    if app.config["SECRET_KEY"] == DEV_SECRET and not (app.debug or app.testing):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+def _select_locale() -> str:
+    """The language the customer picked, else the store's, else the browser's."""
+    languages = Config.LANGUAGES
+    if session.get("lang") in languages:
+        return session["lang"]
+    store = getattr(g, "store", None) or (current_user.store if current_user.is_authenticated else None)
+    if store is not None and store.language in languages:
+        return store.language
+    return request.accept_languages.best_match(languages) or "en"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(connection, _record) -> None:
+    """WAL lets readers and one writer work together; the busy timeout waits out the writer."""
+    if isinstance(connection, sqlite3.Connection):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

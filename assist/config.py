@@ -1,0 +1,55 @@
+"""Settings read from the environment, with defaults that serve a single store out of the box."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside debug, see create_app
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    # None means an SQLite file in the instance folder, filled in by create_app.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
+    # eventlet by default; gevent and threading work too. The code never imports one of them.
+    SOCKETIO_ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+    # Redis URL shared by several server processes; None for a single process.
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None  # a handheld page may stay open a whole shift
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = {"en": "English", "et": "Eesti", "ru": "Русский", "uk": "Українська", "zh": "中文"}
+
+    PAIRING_CODE_TTL_SECONDS = _env_int("PAIRING_CODE_TTL_SECONDS", 3600)
+    TABLET_COOKIE_DAYS = 400
+    KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 180)
+    KIOSK_THANKS_SECONDS = 8
+    # A visit may have this many requests waiting at once; more is a child at play.
+    MAX_LIVE_REQUESTS_PER_VISIT = _env_int("MAX_LIVE_REQUESTS_PER_VISIT", 6)
+    TABLET_REQUEST_RATE = os.environ.get("TABLET_REQUEST_RATE", "20 per minute")
+    SIGNIN_RATE = os.environ.get("SIGNIN_RATE", "10 per minute")
+    PAIRING_RATE = os.environ.get("PAIRING_RATE", "10 per minute")
+    CSV_MAX_BYTES = 2 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SOCKETIO_ASYNC_MODE = "threading"
+    SOCKETIO_MESSAGE_QUEUE = None
+    RATELIMIT_STORAGE_URI = "memory://"

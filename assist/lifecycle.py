@@ -1,0 +1,221 @@
+"""The request lifecycle, and the only code that changes a request's state.
+
+    open ──claim──▶ acknowledged ──complete──▶ completed
+      │                  │
+      ├─cancel (customer)─┴─▶ cancelled
+      └─visit ended while open ─▶ abandoned
+
+Every transition is a conditional UPDATE on the current state, so two consultants tapping
+"I'm on it" together cannot both win. Each one writes an event row and is committed before
+anybody is notified. Nothing in here yields to the event loop while a write is open.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import clock, notify
+from .errors import Conflict, NotFound, TooMany
+from .extensions import db
+from .models import (
+    LIVE_STATES,
+    CatalogueItem,
+    Kind,
+    MenuItem,
+    Request,
+    RequestEvent,
+    StaffMember,
+    State,
+    Tablet,
+    Visit,
+)
+
+Change = tuple[Request, RequestEvent]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[State, ...]
+    target: State
+    stamp: str  # the column that records when it happened
+
+
+CLAIM = Transition("claimed", (State.OPEN,), State.ACKNOWLEDGED, "acknowledged_at")
+COMPLETE = Transition("completed", (State.ACKNOWLEDGED,), State.COMPLETED, "completed_at")
+CANCEL = Transition("cancelled", LIVE_STATES, State.CANCELLED, "closed_at")
+ABANDON = Transition("abandoned", (State.OPEN,), State.ABANDONED, "closed_at")
+
+
+def open_request(
+    visit: Visit,
+    kind: Kind,
+    *,
+    tablet: Tablet,
+    menu_item: MenuItem | None = None,
+    variant: CatalogueItem | None = None,
+) -> Request:
+    """Open a request, or return the same one if it is already waiting (a repeated tap)."""
+    key = _dedupe_key(kind, menu_item, variant)
+    waiting = _live_request(visit.id, key)
+    if waiting:
+        return waiting
+    _check_visit_limit(visit)
+    request = Request(
+        store_id=visit.room.store_id,
+        room_id=visit.room_id,
+        visit_id=visit.id,
+        kind=kind,
+        dedupe_key=key,
+        menu_item_id=menu_item.id if menu_item else None,
+        variant_id=variant.id if variant else None,
+        in_stock=variant.stock > 0 if variant else None,
+        created_at=clock.now(),
+    )
+    db.session.add(request)
+    try:
+        db.session.flush()
+        event = _record(request.id, "created", request.created_at, tablet_id=tablet.id)
+        db.session.commit()
+    except IntegrityError:  # the same tap arrived twice at once; the other one won
+        db.session.rollback()
+        return _live_request(visit.id, key)
+    notify.request_changed(request, event)
+    return request
+
+
+def claim(request_id: int, staff: StaffMember) -> Request:
+    request = _for_staff(request_id, staff)
+    return _commit([_move(request, CLAIM, staff=staff, claimed_by_id=staff.id)])
+
+
+def complete(request_id: int, staff: StaffMember) -> Request:
+    request = _for_staff(request_id, staff)
+    return _commit([_move(request, COMPLETE, staff=staff)])
+
+
+def cancel(request_id: int, tablet: Tablet) -> Request:
+    request = db.session.get(Request, request_id)
+    if request is None or request.room_id != tablet.room_id:
+        raise NotFound("That request is not one of this fitting room's.")
+    return _commit([_move(request, CANCEL, tablet=tablet)])
+
+
+def abandon_open_requests(visit: Visit) -> list[Change]:
+    """Close what nobody took yet when the visit ends. The caller commits and announces."""
+    open_ids = db.session.scalars(
+        select(Request.id).where(Request.visit_id == visit.id, Request.state == State.OPEN)
+    ).all()
+    changes = []
+    for request_id in open_ids:
+        request = db.session.get(Request, request_id)
+        event = _try_move(request, ABANDON)
+        if event:  # a consultant may have claimed it a moment ago; then it stays theirs
+            changes.append((request, event))
+    return changes
+
+
+def announce(changes: list[Change]) -> None:
+    for request, event in changes:
+        notify.request_changed(request, event)
+
+
+def _commit(changes: list[Change]) -> Request:
+    db.session.commit()
+    announce(changes)
+    return changes[0][0]
+
+
+def _move(request: Request, transition: Transition, **who) -> Change:
+    event = _try_move(request, transition, **who)
+    if event is None:
+        db.session.rollback()
+        raise _refusal(db.session.get(Request, request.id), transition)
+    return request, event
+
+
+def _try_move(
+    request: Request,
+    transition: Transition,
+    *,
+    staff: StaffMember | None = None,
+    tablet: Tablet | None = None,
+    **values,
+) -> RequestEvent | None:
+    at = clock.now()
+    result = db.session.execute(
+        update(Request)
+        .where(Request.id == request.id, Request.state.in_(transition.sources))
+        .values(state=transition.target, **{transition.stamp: at}, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    db.session.expire(request)
+    return _record(
+        request.id,
+        transition.action,
+        at,
+        staff_id=staff.id if staff else None,
+        tablet_id=tablet.id if tablet else None,
+    )
+
+
+def _record(request_id: int, action: str, at, **who) -> RequestEvent:
+    event = RequestEvent(request_id=request_id, action=action, at=at, **who)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _refusal(request: Request, transition: Transition) -> Conflict:
+    if request.state == State.ACKNOWLEDGED and request.claimed_by:
+        return Conflict(f"{request.claimed_by.first_name} is already on it.")
+    reasons = {
+        State.OPEN: "Nobody has taken this request yet.",
+        State.COMPLETED: "This request is already done.",
+        State.CANCELLED: "The customer cancelled this request.",
+        State.ABANDONED: "The customer has left the fitting room.",
+    }
+    return Conflict(reasons.get(request.state, f"This request can no longer be {transition.action}."))
+
+
+def _for_staff(request_id: int, staff: StaffMember) -> Request:
+    request = db.session.get(Request, request_id)
+    if request is None or request.store_id != staff.store_id:
+        raise NotFound("No such request in your store.")
+    return request
+
+
+def _live_request(visit_id: int, key: str) -> Request | None:
+    return db.session.scalar(
+        select(Request).where(
+            Request.visit_id == visit_id,
+            Request.dedupe_key == key,
+            Request.state.in_(LIVE_STATES),
+        )
+    )
+
+
+def _check_visit_limit(visit: Visit) -> None:
+    limit = current_app.config["MAX_LIVE_REQUESTS_PER_VISIT"]
+    waiting = db.session.scalar(
+        select(func.count())
+        .select_from(Request)
+        .where(Request.visit_id == visit.id, Request.state.in_(LIVE_STATES))
+    )
+    if waiting >= limit:
+        raise TooMany(
+            f"You already have {waiting} requests waiting. "
+            "A consultant is coming; please wait for them or cancel one."
+        )
+
+
+def _dedupe_key(kind: Kind, menu_item: MenuItem | None, variant: CatalogueItem | None) -> str:
+    if variant is not None:
+        return f"{kind}:{variant.id}"
+    if menu_item is not None:
+        return f"{kind}:{menu_item.id}"
+    return str(kind)

@@ -1,0 +1,45 @@
+"""The store's drink and amenity menus."""
+
+from sqlalchemy import select
+
+from .errors import NotFound, Refused
+from .extensions import db
+from .models import Kind, MenuItem
+
+MENU_KINDS = (Kind.DRINK, Kind.AMENITY)
+
+
+def menu(store_id: int, kind: Kind, *, include_inactive: bool = False) -> list[MenuItem]:
+    query = select(MenuItem).where(MenuItem.store_id == store_id, MenuItem.kind == kind)
+    if not include_inactive:
+        query = query.where(MenuItem.active)
+    return list(db.session.scalars(query.order_by(MenuItem.name)))
+
+
+def offered_item(store_id: int, kind: Kind, item_id: int | None) -> MenuItem:
+    """The menu item a customer picked, if the store offers it now."""
+    item = db.session.get(MenuItem, item_id) if item_id else None
+    if item is None or item.store_id != store_id or item.kind != kind or not item.active:
+        raise NotFound("That is not on the menu.")
+    return item
+
+
+def add_item(store_id: int, kind: Kind, name: str, age_restricted: bool) -> MenuItem:
+    name = name.strip()
+    if kind not in MENU_KINDS:
+        raise Refused("A menu is for drinks or amenities.")
+    if not name or len(name) > 80:
+        raise Refused("Give the item a name of at most 80 characters.")
+    item = MenuItem(store_id=store_id, kind=kind, name=name, age_restricted=age_restricted)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def set_active(store_id: int, item_id: int, active: bool) -> MenuItem:
+    item = db.session.get(MenuItem, item_id)
+    if item is None or item.store_id != store_id:
+        raise NotFound("No such menu item.")
+    item.active = active
+    db.session.commit()
+    return item

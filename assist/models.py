@@ -1,0 +1,295 @@
+"""The stored words of the product: stores, fitting rooms, tablets, staff, visits, requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import clock
+from .extensions import db
+
+
+class Role(StrEnum):
+    CONSULTANT = "consultant"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Duty(StrEnum):
+    ON = "on"
+    BREAK = "break"
+    OFF = "off"
+
+
+class Kind(StrEnum):
+    CONSULTANT = "consultant"
+    SIZE = "size"
+    DRINK = "drink"
+    AMENITY = "amenity"
+    TIDY = "tidy"
+
+
+class State(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    ABANDONED = "abandoned"
+
+
+LIVE_STATES = (State.OPEN, State.ACKNOWLEDGED)
+_LIVE_SQL = "state IN ('open', 'acknowledged')"
+
+
+class Store(db.Model):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+
+    rooms: Mapped[list[FittingRoom]] = relationship(
+        back_populates="store", order_by="FittingRoom.area, FittingRoom.name"
+    )
+
+
+class FittingRoom(db.Model):
+    __tablename__ = "fitting_rooms"
+    __table_args__ = (UniqueConstraint("store_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    area: Mapped[str] = mapped_column(String(60), default="")
+
+    store: Mapped[Store] = relationship(back_populates="rooms")
+    tablet: Mapped[Tablet | None] = relationship(
+        primaryjoin="and_(Tablet.room_id == FittingRoom.id, Tablet.revoked_at.is_(None))",
+        viewonly=True,
+        uselist=False,
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.area} · {self.name}" if self.area else self.name
+
+
+class Tablet(db.Model):
+    """A kiosk paired to one fitting room. It proves itself with a token kept in a cookie."""
+
+    __tablename__ = "tablets"
+    __table_args__ = (
+        # One working tablet per room; revoked ones stay as history.
+        Index(
+            "uq_tablet_room_paired",
+            "room_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("fitting_rooms.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    paired_at: Mapped[datetime] = mapped_column(default=clock.now)
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+    room: Mapped[FittingRoom] = relationship()
+
+
+class PairingCode(db.Model):
+    __tablename__ = "pairing_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("fitting_rooms.id"), index=True)
+    code: Mapped[str] = mapped_column(String(12), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    room: Mapped[FittingRoom] = relationship()
+
+
+class StaffMember(UserMixin, db.Model):
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("store_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[Role] = mapped_column(String(16), default=Role.CONSULTANT)
+    secret_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    duty: Mapped[Duty] = mapped_column(String(8), default=Duty.OFF)
+    duty_area: Mapped[str] = mapped_column(String(60), default="")  # "" = the whole store
+    duty_since: Mapped[datetime | None]
+
+    store: Mapped[Store] = relationship()
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def signs_in_with_pin(self) -> bool:
+        return self.role == Role.CONSULTANT
+
+    def set_secret(self, secret: str) -> None:
+        self.secret_hash = generate_password_hash(secret)
+
+    def check_secret(self, secret: str) -> bool:
+        return check_password_hash(self.secret_hash, secret)
+
+
+class CatalogueItem(db.Model):
+    """One variant (item code × colour × size) of the store's catalogue, with its stock."""
+
+    __tablename__ = "catalogue_items"
+    __table_args__ = (UniqueConstraint("store_id", "code", "colour", "size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(60))
+    colour: Mapped[str] = mapped_column(String(40))
+    size: Mapped[str] = mapped_column(String(20))
+    stock: Mapped[int] = mapped_column(default=0)
+
+
+class MenuItem(db.Model):
+    """A drink or an amenity the store offers."""
+
+    __tablename__ = "menu_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    kind: Mapped[Kind] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(80))
+    age_restricted: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index(
+            "uq_visit_room_current",
+            "room_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("fitting_rooms.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+
+    room: Mapped[FittingRoom] = relationship()
+    requests: Mapped[list[Request]] = relationship(
+        back_populates="visit", order_by="Request.id.desc()"
+    )
+    rating: Mapped[Rating | None] = relationship(back_populates="visit")
+
+
+class Request(db.Model):
+    __tablename__ = "requests"
+    __table_args__ = (
+        # Repeated taps land on the request already waiting, enforced by the database itself.
+        Index(
+            "uq_request_live_per_visit",
+            "visit_id",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text(_LIVE_SQL),
+            postgresql_where=text(_LIVE_SQL),
+        ),
+        Index("ix_requests_store_state", "store_id", "state"),
+        Index("ix_requests_store_created", "store_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("fitting_rooms.id"))
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    kind: Mapped[Kind] = mapped_column(String(16))
+    state: Mapped[State] = mapped_column(String(16), default=State.OPEN)
+    dedupe_key: Mapped[str] = mapped_column(String(60))
+    menu_item_id: Mapped[int | None] = mapped_column(ForeignKey("menu_items.id"))
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_items.id"))
+    in_stock: Mapped[bool | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    acknowledged_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # cancelled or abandoned
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    visit: Mapped[Visit] = relationship(back_populates="requests")
+    room: Mapped[FittingRoom] = relationship()
+    menu_item: Mapped[MenuItem | None] = relationship()
+    variant: Mapped[CatalogueItem | None] = relationship()
+    claimed_by: Mapped[StaffMember | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+
+class RequestEvent(db.Model):
+    """One transition of one request: the audit trail and the source of every metric."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    tablet_id: Mapped[int | None] = mapped_column(ForeignKey("tablets.id"))
+
+    request: Mapped[Request] = relationship()
+    staff: Mapped[StaffMember | None] = relationship()
+
+
+class Rating(db.Model):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_rating_score"),
+        CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="ck_rating_nps"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), unique=True)
+    score: Mapped[int]
+    reasons: Mapped[str] = mapped_column(String(300), default="")  # comma-separated tags
+    comment: Mapped[str] = mapped_column(Text, default="")
+    nps: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    visit: Mapped[Visit] = relationship(back_populates="rating")
+
+    @property
+    def reason_list(self) -> list[str]:
+        return [r for r in self.reasons.split(",") if r]

@@ -1,0 +1,119 @@
+"""Staff members: signing in, duty, and the team an admin or manager looks after."""
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
+
+from . import clock, notify
+from .errors import NotFound, Refused
+from .extensions import db
+from .models import Duty, Role, StaffMember, Store
+
+PIN_PATTERN = re.compile(r"\d{4,6}")
+MIN_PASSWORD = 8
+# Checked when the name is unknown, so a wrong name takes as long as a wrong PIN.
+_DUMMY_HASH = generate_password_hash("not-a-real-secret")
+
+
+def authenticate(store_id: int, name: str, secret: str) -> StaffMember | None:
+    member = db.session.scalar(
+        select(StaffMember).where(
+            StaffMember.store_id == store_id, StaffMember.name == name.strip()
+        )
+    )
+    if member is None:
+        StaffMember(secret_hash=_DUMMY_HASH).check_secret(secret)
+        return None
+    if not member.active or not member.check_secret(secret):
+        return None
+    return member
+
+
+def stores() -> list[Store]:
+    return list(db.session.scalars(select(Store).order_by(Store.name)))
+
+
+def set_duty(member: StaffMember, duty: str, area: str = "") -> None:
+    if duty not in Duty.__members__.values():
+        raise Refused("Choose on duty, on break or off.")
+    member.duty, member.duty_area, member.duty_since = Duty(duty), area.strip(), clock.now()
+    db.session.commit()
+    notify.staff_changed(member.store_id)
+
+
+def team(store_id: int) -> list[StaffMember]:
+    query = select(StaffMember).where(StaffMember.store_id == store_id)
+    return list(db.session.scalars(query.order_by(StaffMember.active.desc(), StaffMember.name)))
+
+
+def add_member(actor: StaffMember, name: str, role: str, secret: str) -> StaffMember:
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise Refused("Give a name of at most 80 characters.")
+    role = _role(role)
+    _check_may_manage(actor, role)
+    member = StaffMember(store_id=actor.store_id, name=name, role=role)
+    member.set_secret(check_secret(role, secret))
+    db.session.add(member)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Refused(f"There is already someone called {name} in this store.") from error
+    notify.staff_changed(actor.store_id)
+    return member
+
+
+def set_active(actor: StaffMember, member_id: int, active: bool) -> StaffMember:
+    member = _managed(actor, member_id)
+    if member.id == actor.id and not active:
+        raise Refused("You cannot deactivate yourself.")
+    member.active = active
+    if not active:
+        member.duty = Duty.OFF
+    db.session.commit()
+    notify.staff_changed(actor.store_id)
+    return member
+
+
+def reset_secret(actor: StaffMember, member_id: int, secret: str) -> StaffMember:
+    member = _managed(actor, member_id)
+    member.set_secret(check_secret(member.role, secret))
+    db.session.commit()
+    return member
+
+
+def check_secret(role: Role, secret: str) -> str:
+    if role == Role.CONSULTANT:
+        if not PIN_PATTERN.fullmatch(secret):
+            raise Refused("A PIN is 4 to 6 digits.")
+    elif len(secret) < MIN_PASSWORD:
+        raise Refused(f"A password has at least {MIN_PASSWORD} characters.")
+    return secret
+
+
+def may_manage(actor: StaffMember, role: Role) -> bool:
+    """Admins look after everyone; managers after consultants."""
+    return actor.role == Role.ADMIN or (actor.role == Role.MANAGER and role == Role.CONSULTANT)
+
+
+def _check_may_manage(actor: StaffMember, role: Role) -> None:
+    if not may_manage(actor, role):
+        raise Refused(f"Only an admin can manage {role}s.")
+
+
+def _managed(actor: StaffMember, member_id: int) -> StaffMember:
+    member = db.session.get(StaffMember, member_id)
+    if member is None or member.store_id != actor.store_id:
+        raise NotFound("No such staff member in your store.")
+    _check_may_manage(actor, member.role)
+    return member
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError as error:
+        raise Refused("Choose consultant, manager or admin.") from error

@@ -1,0 +1,147 @@
+"""A customer's stay in a fitting room: it starts at the first tap and ends with the rating,
+"I'm done", a staff reset or an idle timeout."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import clock, lifecycle
+from .errors import Refused
+from .extensions import db
+from .models import LIVE_STATES, FittingRoom, Rating, Request, Visit
+
+END_REASONS = ("rated", "done", "reset", "idle")
+MAX_COMMENT = 500
+
+
+@dataclass(frozen=True)
+class ReasonTag:
+    key: str
+    label: str
+
+
+LOW_SCORE_REASONS = (
+    ReasonTag("had_to_wait", _l("I had to wait")),
+    ReasonTag("size_not_available", _l("My size was not available")),
+    ReasonTag("felt_ignored", _l("I felt ignored")),
+    ReasonTag("came_in_without_asking", _l("Someone came in without asking")),
+    ReasonTag("room_temperature", _l("The room was too hot or too cold")),
+    ReasonTag("too_many_items", _l("Too many items in the room")),
+)
+HIGH_SCORE_REASONS = (
+    ReasonTag("great_advice", _l("Great advice")),
+    ReasonTag("fast", _l("Fast")),
+    ReasonTag("friendly", _l("Friendly")),
+    ReasonTag("brought_drink", _l("They brought me a drink")),
+)
+
+
+def reasons_for(score: int) -> tuple[ReasonTag, ...]:
+    return LOW_SCORE_REASONS if score <= 3 else HIGH_SCORE_REASONS
+
+
+def current_visit(room_id: int) -> Visit | None:
+    return db.session.scalar(select(Visit).where(Visit.room_id == room_id, Visit.ended_at.is_(None)))
+
+
+def start_visit(room: FittingRoom) -> Visit:
+    """The room's current visit, begun now if there is none."""
+    visit = current_visit(room.id)
+    if visit:
+        return visit
+    visit = Visit(room_id=room.id, started_at=clock.now())
+    db.session.add(visit)
+    try:
+        db.session.commit()
+    except IntegrityError:  # two first taps at once: one visit, shared
+        db.session.rollback()
+        return current_visit(room.id)
+    return visit
+
+
+def has_live_requests(visit: Visit) -> bool:
+    return db.session.scalar(
+        select(Request.id).where(Request.visit_id == visit.id, Request.state.in_(LIVE_STATES))
+    ) is not None
+
+
+def end_visit(visit: Visit, reason: str) -> None:
+    """End the visit; what nobody took yet is abandoned. Ending twice does nothing."""
+    if reason not in END_REASONS:
+        raise Refused("Unknown reason to end a visit.")
+    changes = _close(visit, reason)
+    db.session.commit()
+    lifecycle.announce(changes)
+
+
+def end_idle_visit(visit: Visit) -> bool:
+    """An idle tablet forgets the visit, unless the customer is still waiting for someone."""
+    if has_live_requests(visit):
+        return False
+    end_visit(visit, "idle")
+    return True
+
+
+def rate_visit(
+    visit: Visit, score: int, reasons: list[str], comment: str, nps: int | None
+) -> Rating:
+    """Record the rating and end the visit, in one commit."""
+    rating = Rating(
+        visit_id=visit.id,
+        score=_check_score(score),
+        reasons=",".join(_check_reasons(score, reasons)),
+        comment=_check_comment(comment),
+        nps=_check_nps(nps),
+        created_at=clock.now(),
+    )
+    db.session.add(rating)
+    changes = _close(visit, "rated")
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Refused("This visit has already been rated.") from error
+    lifecycle.announce(changes)
+    return rating
+
+
+def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
+    ended = db.session.execute(
+        update(Visit)
+        .where(Visit.id == visit.id, Visit.ended_at.is_(None))
+        .values(ended_at=clock.now(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(visit)
+    if ended.rowcount != 1:
+        return []
+    return lifecycle.abandon_open_requests(visit)
+
+
+def _check_score(score: int) -> int:
+    if score not in range(1, 6):
+        raise Refused("Please choose one of the five faces.")
+    return score
+
+
+def _check_reasons(score: int, reasons: list[str]) -> list[str]:
+    allowed = [tag.key for tag in reasons_for(score)]
+    unknown = set(reasons) - set(allowed)
+    if unknown:
+        raise Refused("Please choose reasons from the list.")
+    return [key for key in allowed if key in reasons]
+
+
+def _check_comment(comment: str) -> str:
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise Refused(f"Please keep the comment under {MAX_COMMENT} characters.")
+    return comment
+
+
+def _check_nps(nps: int | None) -> int | None:
+    if nps is not None and nps not in range(11):
+        raise Refused("Please choose a number from 0 to 10.")
+    return nps

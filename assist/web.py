@@ -1,0 +1,75 @@
+"""What every page shares: error pages, security headers, template helpers."""
+
+from flask import Flask, current_app, render_template
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from . import clock
+from .errors import Refused
+from .extensions import db, htmx
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(Refused, _refused)
+    app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.after_request(_security_headers)
+    app.context_processor(lambda: {"now": clock.now, "current_locale": get_locale})
+    app.jinja_env.filters["waited"] = waited
+
+
+def show_problem(message: str, status: int):
+    """A message on its own for htmx to swap in, or inside a full page."""
+    template = "_problem.html" if htmx else "problem.html"
+    return render_template(template, message=message, status=status), status
+
+
+def waited(seconds: float) -> str:
+    """0:07, 2:45, 1:02:03."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _refused(error: Refused):
+    return show_problem(error.message, error.status)
+
+
+def _csrf_failed(_error: CSRFError):
+    return show_problem("This page was open too long or came from elsewhere. Please reload it.", 400)
+
+
+def _http_error(error: HTTPException):
+    return show_problem(error.description or error.name, error.code or 500)
+
+
+def _unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    current_app.logger.exception("Unexpected error")
+    db.session.rollback()
+    return show_problem("Something went wrong on our side. Please try again.", 500)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

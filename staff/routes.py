@@ -1,0 +1,3 @@
+"""Routes (being written)."""
+
+from . import bp  # noqa: F401

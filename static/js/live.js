@@ -1,0 +1,116 @@
+// The glue between Socket.IO and htmx. The server's events are only nudges: each one becomes
+// an htmx trigger on <body>, and the elements that listen for it re-read themselves over HTTP.
+//   live:resync   — (re)connected: everything re-reads the truth
+//   live:request  — a request moved (payload: seq, request, room, kind, action, state, by)
+//   live:staff    — duty or team changed
+// Also: timers that tick ([data-waited]), sound and vibration for new requests on handhelds,
+// the idle reset of the kiosk, and the dismissable problem message.
+(function () {
+  "use strict";
+  const body = document.body;
+
+  // --- Socket.IO → htmx -------------------------------------------------------------------
+  function connect(namespace) {
+    const socket = io(namespace);
+    const banner = document.getElementById("connection");
+    socket.on("connect", function () {
+      banner.hidden = true;
+      body.classList.remove("is-offline");
+      htmx.trigger(body, "live:resync");
+    });
+    socket.on("disconnect", function () {
+      banner.hidden = false;
+      body.classList.add("is-offline");
+    });
+    socket.on("request", function (payload) {
+      htmx.trigger(body, "live:request", payload);
+      if (payload.action === "created" && body.dataset.alertNew !== undefined) alertNewRequest();
+    });
+    socket.on("staff", function (payload) { htmx.trigger(body, "live:staff", payload); });
+    return socket;
+  }
+
+  // --- sound and vibration ------------------------------------------------------------------
+  let audio = null;
+  // Browsers only let a page play sound after a tap on it: the first tap unlocks it.
+  document.addEventListener("pointerdown", function () {
+    if (!audio && window.AudioContext) audio = new AudioContext();
+    if (audio && audio.state === "suspended") audio.resume();
+  }, { passive: true });
+
+  function alertNewRequest() {
+    if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+    if (!audio || audio.state !== "running") return;
+    [0, 0.18].forEach(function (delay) {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.3, audio.currentTime + delay);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + delay + 0.15);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(audio.currentTime + delay);
+      tone.stop(audio.currentTime + delay + 0.16);
+    });
+  }
+
+  // --- timers -------------------------------------------------------------------------------
+  // [data-waited] holds the seconds waited when the server rendered it; we count on from there,
+  // so the tablet's own clock never matters. data-amber / data-red colour it against the standard.
+  const seenAt = new WeakMap();
+  function format(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    const mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll("[data-waited]").forEach(function (el) {
+      if (!seenAt.has(el)) seenAt.set(el, now);
+      const seconds = Number(el.dataset.waited) + (now - seenAt.get(el)) / 1000;
+      el.textContent = format(seconds);
+      if (el.dataset.red) el.classList.toggle("is-red", seconds >= Number(el.dataset.red));
+      if (el.dataset.amber) {
+        el.classList.toggle("is-amber", seconds >= Number(el.dataset.amber) &&
+          !(el.dataset.red && seconds >= Number(el.dataset.red)));
+      }
+    });
+  }
+
+  // --- kiosk idle reset ---------------------------------------------------------------------
+  // After data-idle-seconds without a touch, body gets "kiosk:idle"; the page decides what that does.
+  function watchIdle(seconds) {
+    let timer = null;
+    function restart() {
+      clearTimeout(timer);
+      timer = setTimeout(function () { htmx.trigger(body, "kiosk:idle"); }, seconds * 1000);
+    }
+    ["pointerdown", "keydown"].forEach(function (name) {
+      document.addEventListener(name, restart, { passive: true });
+    });
+    body.addEventListener("htmx:afterSwap", restart);
+    restart();
+  }
+
+  // --- problem messages ---------------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-dismiss]")) document.getElementById("problem").innerHTML = "";
+  });
+  // A request that never reached the server must never look as if it was sent.
+  body.addEventListener("htmx:sendError", function () {
+    const problem = document.getElementById("problem");
+    const template = document.getElementById("send-error");
+    if (problem && template) problem.replaceChildren(template.content.cloneNode(true));
+  });
+  // A new tap clears the last message; a background refresh does not.
+  body.addEventListener("htmx:beforeRequest", function (event) {
+    const cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    const problem = document.getElementById("problem");
+    if (problem && cause && (cause.type === "click" || cause.type === "submit")) problem.innerHTML = "";
+  });
+
+  if (body.dataset.live && window.io) window.liveSocket = connect(body.dataset.live);
+  if (body.dataset.idleSeconds) watchIdle(Number(body.dataset.idleSeconds));
+  tick();
+  setInterval(tick, 1000);
+})();

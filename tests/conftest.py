@@ -1,0 +1,100 @@
+"""Fixtures: an app built from the factory on a fresh database, the demo store, and helpers
+for the two kinds of device: a paired tablet and a signed-in staff handheld."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from assist import create_app, demo, pairing
+from assist.config import TestConfig
+from assist.extensions import db
+from assist.models import FittingRoom, StaffMember, Store
+
+from .servers import running_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Both storage engines the product supports, each fresh."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'assist.db'}"
+    url = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def app():
+    yield from _app_on("sqlite://")
+
+
+@pytest.fixture
+def any_db_app(database_url):
+    """The app on SQLite (a file) and on PostgreSQL in turn."""
+    yield from _app_on(database_url)
+
+
+def _app_on(url: str):
+    config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app) -> Store:
+    return demo.seed()
+
+
+def room_named(store: Store, name: str) -> FittingRoom:
+    return db.session.scalar(
+        select(FittingRoom).where(FittingRoom.store_id == store.id, FittingRoom.name == name)
+    )
+
+
+def staff_named(store: Store, name: str) -> StaffMember:
+    return db.session.scalar(
+        select(StaffMember).where(StaffMember.store_id == store.id, StaffMember.name == name)
+    )
+
+
+def pair_tablet(client, room: FittingRoom):
+    """Pair the test client as the tablet of `room`, the way a person would with a code."""
+    code = pairing.issue_code(room).code
+    page = client.get("/kiosk/pair")
+    response = client.post("/kiosk/pair", data={"code": code, "csrf_token": csrf_from(page)})
+    assert response.status_code in (200, 302, 303), response.text
+    return response
+
+
+def sign_in(client, store: Store, name: str, secret: str):
+    page = client.get("/staff/signin")
+    return client.post(
+        "/staff/signin",
+        data={"store": store.id, "name": name, "secret": secret, "csrf_token": csrf_from(page)},
+    )
+
+
+def csrf_from(response) -> str:
+    """The CSRF token a page carries, as a browser would send it back."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', response.text
+    )
+    assert match, "page carries no CSRF token"
+    return match.group(1)

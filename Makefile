@@ -1,0 +1,62 @@
+# Fitting Room Assist: set up, run and test. `make setup` is fast when nothing changed.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+VENDORED := static/vendor/htmx.min.js static/vendor/socket.io.min.js
+
+.PHONY: setup run test lint bench screenshots clean distclean
+
+setup: $(VENV)/.installed node_modules/.installed
+	@for f in $(VENDORED); do test -f $$f || { node scripts/vendor.mjs; break; }; done
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ ! -x $(PY) ]; then \
+		$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+			|| { echo "setup: Python 3.11 or newer is needed (PYTHON=$(PYTHON))" >&2; exit 1; }; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	@$(PY) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+		-r requirements-dev.txt
+	@touch $@
+
+# `npm ci` empties node_modules/ and runs the postinstall script that fills static/vendor/.
+node_modules/.installed: package.json package-lock.json scripts/vendor.mjs
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+# The app refuses to start with no SECRET_KEY; a local install gets its own, kept in instance/.
+run: setup instance/secret_key
+	@export SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"; \
+		$(FLASK) --app wsgi db upgrade 2>&1 | grep -v '^INFO' ; \
+		$(FLASK) --app wsgi demo && exec $(PY) wsgi.py
+
+instance/secret_key:
+	@mkdir -p instance
+	@umask 077; $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+# Pytest's options live in pyproject.toml; pass more with PYTEST_ARGS="-k lifecycle -x".
+# Exit status 5 means no test was collected: fail loudly rather than pass on nothing.
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+		if [ $$status -eq 5 ]; then echo "test: pytest collected no tests" >&2; fi; \
+		exit $$status
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)
+
+screenshots: setup
+	$(PY) -m tests.screenshots
+
+clean:
+	rm -rf node_modules static/vendor test-results bench-results bench/results bench/out \
+		.pytest_cache .ruff_cache .hypothesis
+	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+# Also drops the virtualenv (the next `make setup` reinstalls it from PyPI).
+distclean: clean
+	rm -rf $(VENV)

@@ -12,12 +12,13 @@ elif ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
-from assist import create_app  # noqa: E402
+from assist import create_app, escalation  # noqa: E402
 from assist.extensions import socketio  # noqa: E402
 
 app = create_app()
 
 if __name__ == "__main__":
+    escalation.start_sweeper(app)
     socketio.run(
         app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000"))
     )

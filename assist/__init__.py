@@ -23,7 +23,8 @@ def create_app(test_config: object | None = None) -> Flask:
     _check_secret_key(app)
     Path(app.instance_path).mkdir(exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = (
-        app.config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{Path(app.instance_path) / 'assist.db'}"
+        app.config["SQLALCHEMY_DATABASE_URI"]
+        or f"sqlite:///{Path(app.instance_path) / 'assist.db'}"
     )
     _init_extensions(app)
     _register_blueprints(app)
@@ -37,7 +38,7 @@ def create_app(test_config: object | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -79,7 +80,9 @@ def _select_locale() -> str:
     languages = Config.LANGUAGES
     if session.get("lang") in languages:
         return session["lang"]
-    store = getattr(g, "store", None) or (current_user.store if current_user.is_authenticated else None)
+    store = getattr(g, "store", None) or (
+        current_user.store if current_user.is_authenticated else None
+    )
     if store is not None and store.language in languages:
         return store.language
     return request.accept_languages.best_match(languages) or "en"

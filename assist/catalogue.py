@@ -71,9 +71,7 @@ def variant(store_id: int, code: str, colour: str, size: str) -> CatalogueItem:
 def alternatives(wanted: CatalogueItem) -> list[CatalogueItem]:
     """The nearest variants in stock: same colour in the next sizes first, then other colours."""
     others = [
-        v
-        for v in variants(wanted.store_id, wanted.code)
-        if v.id != wanted.id and v.stock > 0
+        v for v in variants(wanted.store_id, wanted.code) if v.id != wanted.id and v.stock > 0
     ]
     wanted_rank = size_rank(wanted.size)
 
@@ -159,7 +157,9 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
     header = [COLUMN_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        report.errors.append((1, f"The first line must name the columns; missing: {', '.join(missing)}."))
+        report.errors.append(
+            (1, f"The first line must name the columns; missing: {', '.join(missing)}.")
+        )
         return []
     rows, seen = [], set()
     for line_no, cells in enumerate(reader, start=2):
@@ -190,4 +190,3 @@ def _row(cells: dict) -> tuple[dict, str | None]:
         return row, f"stock must be a whole number of 0 or more, not {row['stock']!r}"
     row["stock"] = int(row["stock"])
     return row, None
-

@@ -27,6 +27,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PASSWORD_HASH_METHOD = "scrypt"
     WTF_CSRF_TIME_LIMIT = None  # a handheld page may stay open a whole shift
 
     BABEL_DEFAULT_LOCALE = "en"
@@ -42,6 +43,8 @@ class Config:
     TABLET_REQUEST_RATE = os.environ.get("TABLET_REQUEST_RATE", "20 per minute")
     SIGNIN_RATE = os.environ.get("SIGNIN_RATE", "10 per minute")
     PAIRING_RATE = os.environ.get("PAIRING_RATE", "10 per minute")
+    ESCALATION_SWEEP_SECONDS = _env_int("ESCALATION_SWEEP_SECONDS", 5)
+    ESCALATION_REPEAT_SECONDS = _env_int("ESCALATION_REPEAT_SECONDS", 30)
     CSV_MAX_BYTES = 2 * 1024 * 1024
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
@@ -53,3 +56,4 @@ class TestConfig(Config):
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_MESSAGE_QUEUE = None
     RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # hashing cost is not what the tests measure

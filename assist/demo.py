@@ -7,7 +7,13 @@ from .extensions import db
 from .models import CatalogueItem, FittingRoom, Kind, MenuItem, Role, StaffMember, Store
 
 STORE = {"name": "Nordlys Tallinn", "timezone": "Europe/Tallinn", "language": "en"}
-ROOMS = [("Women", "Room 1"), ("Women", "Room 2"), ("Women", "Room 3"), ("Men", "Room 4"), ("Men", "Room 5")]
+ROOMS = [
+    ("Women", "Room 1"),
+    ("Women", "Room 2"),
+    ("Women", "Room 3"),
+    ("Men", "Room 4"),
+    ("Men", "Room 5"),
+]
 STAFF = [
     ("Anna Tamm", Role.CONSULTANT, "1111"),
     ("Boris Ivanov", Role.CONSULTANT, "2222"),
@@ -32,7 +38,13 @@ CATALOGUE = [
     ("CT-440", "Wool coat", "Coats", ["Camel", "Black"], ["S", "M", "L"]),
     ("TR-550", "Tailored trousers", "Trousers", ["Black", "Beige"], ["36", "38", "40", "42"]),
     ("SK-660", "Pleated skirt", "Skirts", ["Green", "Black"], ["XS", "S", "M", "L"]),
-    ("TE-770", "Cotton T-shirt", "T-shirts", ["White", "Black", "Navy"], ["XS", "S", "M", "L", "XL"]),
+    (
+        "TE-770",
+        "Cotton T-shirt",
+        "T-shirts",
+        ["White", "Black", "Navy"],
+        ["XS", "S", "M", "L", "XL"],
+    ),
 ]
 
 
@@ -70,8 +82,15 @@ def _catalogue(store: Store) -> list[CatalogueItem]:
                 # Some sizes sold out, so the demo shows how alternatives are offered.
                 stock = (item_no * 7 + colour_no * 3 + size_no * 5) % 6
                 variants.append(
-                    CatalogueItem(store_id=store.id, code=code, name=name, category=category,
-                                  colour=colour, size=size, stock=stock)
+                    CatalogueItem(
+                        store_id=store.id,
+                        code=code,
+                        name=name,
+                        category=category,
+                        colour=colour,
+                        size=size,
+                        stock=stock,
+                    )
                 )
     return variants
 

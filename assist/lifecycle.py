@@ -63,6 +63,30 @@ def open_request(
     if waiting:
         return waiting
     _check_visit_limit(visit)
+    try:
+        change = _add(visit, kind, key, tablet=tablet, menu_item=menu_item, variant=variant)
+        db.session.commit()
+    except IntegrityError:  # the same tap arrived twice at once; the other one won
+        db.session.rollback()
+        return _live_request(visit.id, key)
+    announce([change])
+    return change[0]
+
+
+def add_tidy(visit: Visit) -> Change:
+    """The room needs checking and tidying after a visit. The caller commits and announces."""
+    return _add(visit, Kind.TIDY, str(Kind.TIDY))
+
+
+def _add(
+    visit: Visit,
+    kind: Kind,
+    key: str,
+    *,
+    tablet: Tablet | None = None,
+    menu_item: MenuItem | None = None,
+    variant: CatalogueItem | None = None,
+) -> Change:
     request = Request(
         store_id=visit.room.store_id,
         room_id=visit.room_id,
@@ -75,15 +99,11 @@ def open_request(
         created_at=clock.now(),
     )
     db.session.add(request)
-    try:
-        db.session.flush()
-        event = _record(request.id, "created", request.created_at, tablet_id=tablet.id)
-        db.session.commit()
-    except IntegrityError:  # the same tap arrived twice at once; the other one won
-        db.session.rollback()
-        return _live_request(visit.id, key)
-    notify.request_changed(request, event)
-    return request
+    db.session.flush()
+    event = _record(
+        request.id, "created", request.created_at, tablet_id=tablet.id if tablet else None
+    )
+    return request, event
 
 
 def claim(request_id: int, staff: StaffMember) -> Request:
@@ -179,7 +199,9 @@ def _refusal(request: Request, transition: Transition) -> Conflict:
         State.CANCELLED: "The customer cancelled this request.",
         State.ABANDONED: "The customer has left the fitting room.",
     }
-    return Conflict(reasons.get(request.state, f"This request can no longer be {transition.action}."))
+    return Conflict(
+        reasons.get(request.state, f"This request can no longer be {transition.action}.")
+    )
 
 
 def _for_staff(request_id: int, staff: StaffMember) -> Request:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -154,7 +155,8 @@ class StaffMember(UserMixin, db.Model):
         return self.role == Role.CONSULTANT
 
     def set_secret(self, secret: str) -> None:
-        self.secret_hash = generate_password_hash(secret)
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        self.secret_hash = generate_password_hash(secret, method=method)
 
     def check_secret(self, secret: str) -> bool:
         return check_password_hash(self.secret_hash, secret)
@@ -245,6 +247,9 @@ class Request(db.Model):
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # cancelled or abandoned
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # 0 none, 1 the floor was alerted again, 2 the manager was alerted; see assist.escalation.
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_alert_at: Mapped[datetime | None]
 
     visit: Mapped[Visit] = relationship(back_populates="requests")
     room: Mapped[FittingRoom] = relationship()
@@ -255,6 +260,24 @@ class Request(db.Model):
     @property
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
+
+
+class Standard(db.Model):
+    """How fast a store promises to answer one kind of request."""
+
+    __tablename__ = "standards"
+    __table_args__ = (
+        UniqueConstraint("store_id", "kind"),
+        CheckConstraint(
+            "acknowledge_within > 0 AND complete_within >= acknowledge_within", name="targets_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    kind: Mapped[Kind] = mapped_column(String(16))
+    acknowledge_within: Mapped[int]  # seconds
+    complete_within: Mapped[int]  # seconds
 
 
 class RequestEvent(db.Model):
@@ -276,8 +299,8 @@ class RequestEvent(db.Model):
 class Rating(db.Model):
     __tablename__ = "ratings"
     __table_args__ = (
-        CheckConstraint("score BETWEEN 1 AND 5", name="ck_rating_score"),
-        CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="ck_rating_nps"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="nps_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,8 +310,14 @@ class Rating(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     nps: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Service recovery after a low score: what the manager did, and when.
+    recovery_action: Mapped[str | None] = mapped_column(String(24))
+    recovery_note: Mapped[str] = mapped_column(Text, default="")
+    recovered_at: Mapped[datetime | None]
+    recovered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     visit: Mapped[Visit] = relationship(back_populates="rating")
+    recovered_by: Mapped[StaffMember | None] = relationship()
 
     @property
     def reason_list(self) -> list[str]:

@@ -4,7 +4,7 @@ An event is a nudge to look again, never the truth: every client re-reads its vi
 """
 
 from .extensions import socketio
-from .models import Request, RequestEvent
+from .models import Rating, Request, RequestEvent
 
 STAFF_NAMESPACE = "/staff"
 KIOSK_NAMESPACE = "/kiosk"
@@ -16,6 +16,10 @@ def store_room(store_id: int) -> str:
 
 def fitting_room(room_id: int) -> str:
     return f"room:{room_id}"
+
+
+def managers_room(store_id: int) -> str:
+    return f"store:{store_id}:managers"
 
 
 def request_changed(request: Request, event: RequestEvent) -> None:
@@ -31,6 +35,26 @@ def request_changed(request: Request, event: RequestEvent) -> None:
     }
     socketio.emit("request", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
     socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
+
+
+def escalated(request: Request, event: RequestEvent, level: int) -> None:
+    """A request waited too long: the floor hears it again; at level 2 the managers too."""
+    payload = {
+        "seq": event.id,
+        "request": request.id,
+        "room": request.room_id,
+        "kind": request.kind,
+        "action": event.action,
+        "level": level,
+    }
+    socketio.emit("alert", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
+
+
+def low_rating(rating: Rating) -> None:
+    """A customer rated 1 or 2: the managers hear at once, while the customer may still be here."""
+    room = rating.visit.room
+    payload = {"rating": rating.id, "room": room.id, "score": rating.score}
+    socketio.emit("recovery", payload, to=managers_room(room.store_id), namespace=STAFF_NAMESPACE)
 
 
 def staff_changed(store_id: int) -> None:

@@ -16,6 +16,7 @@ from .extensions import db
 from .models import FittingRoom, PairingCode, Tablet
 
 CODE_DIGITS = 6
+SEEN_RESOLUTION = timedelta(seconds=10)
 
 
 def issue_code(room: FittingRoom) -> PairingCode:
@@ -60,6 +61,19 @@ def tablet_for_token(token: str | None) -> Tablet | None:
     return db.session.scalar(
         select(Tablet).where(Tablet.token_hash == _hash(token), Tablet.revoked_at.is_(None))
     )
+
+
+def seen(tablet: Tablet) -> None:
+    """The tablet is alive. Written at most every SEEN_RESOLUTION seconds per tablet."""
+    now = clock.now()
+    db.session.execute(
+        update(Tablet)
+        .where(Tablet.id == tablet.id)
+        .where(Tablet.last_seen_at.is_(None) | (Tablet.last_seen_at < now - SEEN_RESOLUTION))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def revoke(room: FittingRoom) -> None:

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, lifecycle
+from . import clock, lifecycle, recovery
 from .errors import Refused
 from .extensions import db
 from .models import LIVE_STATES, FittingRoom, Rating, Request, Visit
@@ -43,7 +43,9 @@ def reasons_for(score: int) -> tuple[ReasonTag, ...]:
 
 
 def current_visit(room_id: int) -> Visit | None:
-    return db.session.scalar(select(Visit).where(Visit.room_id == room_id, Visit.ended_at.is_(None)))
+    return db.session.scalar(
+        select(Visit).where(Visit.room_id == room_id, Visit.ended_at.is_(None))
+    )
 
 
 def start_visit(room: FittingRoom) -> Visit:
@@ -62,9 +64,12 @@ def start_visit(room: FittingRoom) -> Visit:
 
 
 def has_live_requests(visit: Visit) -> bool:
-    return db.session.scalar(
-        select(Request.id).where(Request.visit_id == visit.id, Request.state.in_(LIVE_STATES))
-    ) is not None
+    return (
+        db.session.scalar(
+            select(Request.id).where(Request.visit_id == visit.id, Request.state.in_(LIVE_STATES))
+        )
+        is not None
+    )
 
 
 def end_visit(visit: Visit, reason: str) -> None:
@@ -104,6 +109,7 @@ def rate_visit(
         db.session.rollback()
         raise Refused("This visit has already been rated.") from error
     lifecycle.announce(changes)
+    recovery.alert_if_low(rating)
     return rating
 
 
@@ -117,7 +123,7 @@ def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
     db.session.expire(visit)
     if ended.rowcount != 1:
         return []
-    return lifecycle.abandon_open_requests(visit)
+    return [*lifecycle.abandon_open_requests(visit), lifecycle.add_tidy(visit)]
 
 
 def _check_score(score: int) -> int:

@@ -52,7 +52,9 @@ def _refused(error: Refused):
 
 
 def _csrf_failed(_error: CSRFError):
-    return show_problem("This page was open too long or came from elsewhere. Please reload it.", 400)
+    return show_problem(
+        "This page was open too long or came from elsewhere. Please reload it.", 400
+    )
 
 
 def _http_error(error: HTTPException):

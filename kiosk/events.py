@@ -1,7 +1,8 @@
 """Socket.IO for tablets: a paired tablet hears about its own fitting room, nothing else."""
 
-from flask_socketio import join_room
+from flask_socketio import disconnect, join_room
 
+from assist import pairing
 from assist.extensions import socketio
 from assist.notify import KIOSK_NAMESPACE, fitting_room
 
@@ -15,3 +16,14 @@ def connect(auth=None):
     if tablet is None:
         raise ConnectionRefusedError("This device is not a paired tablet.")
     join_room(fitting_room(tablet.room_id))
+    pairing.seen(tablet)
+
+
+@socketio.on("heartbeat", namespace=KIOSK_NAMESPACE)
+def heartbeat(_payload=None):
+    """The tablet is still on the wall and connected; the board watches for silence."""
+    tablet = current_tablet()
+    if tablet is None:  # unpaired while connected
+        disconnect()
+        return
+    pairing.seen(tablet)

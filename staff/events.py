@@ -4,7 +4,8 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from assist.extensions import socketio
-from assist.notify import STAFF_NAMESPACE, store_room
+from assist.notify import STAFF_NAMESPACE, managers_room, store_room
+from staff.access import MANAGERS
 
 
 @socketio.on("connect", namespace=STAFF_NAMESPACE)
@@ -13,3 +14,5 @@ def connect(auth=None):
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("Sign in first.")
     join_room(store_room(current_user.store_id))
+    if current_user.role in MANAGERS:
+        join_room(managers_room(current_user.store_id))

@@ -11,11 +11,11 @@ from assist.config import TestConfig
 from assist.extensions import db
 from assist.models import FittingRoom, StaffMember, Store
 
-from .servers import running_postgres
-
 
 @pytest.fixture(scope="session")
 def postgres_url():
+    from .servers import running_postgres
+
     with running_postgres() as url:
         yield url
 

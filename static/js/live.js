@@ -3,11 +3,13 @@
 //   live:resync   — (re)connected: everything re-reads the truth
 //   live:request  — a request moved (payload: seq, request, room, kind, action, state, by)
 //   live:staff    — duty or team changed
+//   live:recovery — a customer rated the visit 1 or 2 (managers only)
 // Also: timers that tick ([data-waited]), sound and vibration for new requests on handhelds,
 // the idle reset of the kiosk, and the dismissable problem message.
 (function () {
   "use strict";
   const body = document.body;
+  const HEARTBEAT_MS = 20000;
 
   // --- Socket.IO → htmx -------------------------------------------------------------------
   function connect(namespace) {
@@ -27,6 +29,16 @@
       if (payload.action === "created" && body.dataset.alertNew !== undefined) alertNewRequest();
     });
     socket.on("staff", function (payload) { htmx.trigger(body, "live:staff", payload); });
+    socket.on("alert", function (payload) {
+      htmx.trigger(body, "live:request", payload);
+      if (body.dataset.alertNew !== undefined) alertNewRequest();
+    });
+    socket.on("recovery", function (payload) {
+      htmx.trigger(body, "live:recovery", payload);
+      if (body.dataset.alertNew !== undefined) alertNewRequest();
+    });
+    // Supervision: the server notes when each device was last heard from.
+    setInterval(function () { if (socket.connected) socket.emit("heartbeat"); }, HEARTBEAT_MS);
     return socket;
   }
 

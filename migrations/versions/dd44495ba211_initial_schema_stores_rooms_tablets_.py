@@ -1,8 +1,8 @@
-"""Stores, rooms, tablets, staff, catalogue, menus, visits, requests, events, ratings
+"""Initial schema: stores, rooms, tablets, staff, catalogue, menus, visits, requests, standards, events, ratings
 
-Revision ID: 3ecb8bfac210
+Revision ID: dd44495ba211
 Revises: 
-Create Date: 2026-11-22 10:49:22.582963
+Create Date: 2026-11-22 10:58:44.702807
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3ecb8bfac210'
+revision = 'dd44495ba211'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stores'))
     )
     op.create_table('catalogue_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -34,9 +34,9 @@ def upgrade():
     sa.Column('colour', sa.String(length=40), nullable=False),
     sa.Column('size', sa.String(length=20), nullable=False),
     sa.Column('stock', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('store_id', 'code', 'colour', 'size')
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_catalogue_items_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_items')),
+    sa.UniqueConstraint('store_id', 'code', 'colour', 'size', name=op.f('uq_catalogue_items_store_id'))
     )
     with op.batch_alter_table('catalogue_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalogue_items_store_id'), ['store_id'], unique=False)
@@ -46,9 +46,9 @@ def upgrade():
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('area', sa.String(length=60), nullable=False),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('store_id', 'name')
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_fitting_rooms_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fitting_rooms')),
+    sa.UniqueConstraint('store_id', 'name', name=op.f('uq_fitting_rooms_store_id'))
     )
     with op.batch_alter_table('fitting_rooms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fitting_rooms_store_id'), ['store_id'], unique=False)
@@ -60,8 +60,8 @@ def upgrade():
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('age_restricted', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_menu_items_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_menu_items'))
     )
     with op.batch_alter_table('menu_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_menu_items_store_id'), ['store_id'], unique=False)
@@ -76,21 +76,32 @@ def upgrade():
     sa.Column('duty', sa.String(length=8), nullable=False),
     sa.Column('duty_area', sa.String(length=60), nullable=False),
     sa.Column('duty_since', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('store_id', 'name')
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_staff_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
+    sa.UniqueConstraint('store_id', 'name', name=op.f('uq_staff_store_id'))
     )
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_store_id'), ['store_id'], unique=False)
 
+    op.create_table('standards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('acknowledge_within', sa.Integer(), nullable=False),
+    sa.Column('complete_within', sa.Integer(), nullable=False),
+    sa.CheckConstraint('acknowledge_within > 0 AND complete_within >= acknowledge_within', name=op.f('ck_standards_targets_order')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_standards_store_id_stores')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_standards')),
+    sa.UniqueConstraint('store_id', 'kind', name=op.f('uq_standards_store_id'))
+    )
     op.create_table('pairing_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('room_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=12), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.Column('used_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], name=op.f('fk_pairing_codes_room_id_fitting_rooms')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairing_codes'))
     )
     with op.batch_alter_table('pairing_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pairing_codes_code'), ['code'], unique=False)
@@ -103,9 +114,9 @@ def upgrade():
     sa.Column('paired_at', sa.DateTime(), nullable=False),
     sa.Column('revoked_at', sa.DateTime(), nullable=True),
     sa.Column('last_seen_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('token_hash')
+    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], name=op.f('fk_tablets_room_id_fitting_rooms')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tablets')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_tablets_token_hash'))
     )
     with op.batch_alter_table('tablets', schema=None) as batch_op:
         batch_op.create_index('uq_tablet_room_paired', ['room_id'], unique=True, sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
@@ -116,8 +127,8 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.Column('end_reason', sa.String(length=16), nullable=True),
-    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], name=op.f('fk_visits_room_id_fitting_rooms')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_visits'))
     )
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visits_room_id'), ['room_id'], unique=False)
@@ -131,11 +142,16 @@ def upgrade():
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('nps', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint('nps IS NULL OR nps BETWEEN 0 AND 10', name='ck_rating_nps'),
-    sa.CheckConstraint('score BETWEEN 1 AND 5', name='ck_rating_score'),
-    sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('visit_id')
+    sa.Column('recovery_action', sa.String(length=24), nullable=True),
+    sa.Column('recovery_note', sa.Text(), nullable=False),
+    sa.Column('recovered_at', sa.DateTime(), nullable=True),
+    sa.Column('recovered_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('nps IS NULL OR nps BETWEEN 0 AND 10', name=op.f('ck_ratings_nps_range')),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_ratings_score_range')),
+    sa.ForeignKeyConstraint(['recovered_by_id'], ['staff.id'], name=op.f('fk_ratings_recovered_by_id_staff')),
+    sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_ratings_visit_id_visits')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ratings')),
+    sa.UniqueConstraint('visit_id', name=op.f('uq_ratings_visit_id'))
     )
     op.create_table('requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -153,13 +169,15 @@ def upgrade():
     sa.Column('completed_at', sa.DateTime(), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('claimed_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['claimed_by_id'], ['staff.id'], ),
-    sa.ForeignKeyConstraint(['menu_item_id'], ['menu_items.id'], ),
-    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], ),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], ),
-    sa.ForeignKeyConstraint(['variant_id'], ['catalogue_items.id'], ),
-    sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.Column('escalation_level', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('next_alert_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['staff.id'], name=op.f('fk_requests_claimed_by_id_staff')),
+    sa.ForeignKeyConstraint(['menu_item_id'], ['menu_items.id'], name=op.f('fk_requests_menu_item_id_menu_items')),
+    sa.ForeignKeyConstraint(['room_id'], ['fitting_rooms.id'], name=op.f('fk_requests_room_id_fitting_rooms')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_requests_store_id_stores')),
+    sa.ForeignKeyConstraint(['variant_id'], ['catalogue_items.id'], name=op.f('fk_requests_variant_id_catalogue_items')),
+    sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_requests_visit_id_visits')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_requests'))
     )
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.create_index('ix_requests_store_created', ['store_id', 'created_at'], unique=False)
@@ -174,10 +192,10 @@ def upgrade():
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('tablet_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], ),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
-    sa.ForeignKeyConstraint(['tablet_id'], ['tablets.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_request_events_request_id_requests')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_request_events_staff_id_staff')),
+    sa.ForeignKeyConstraint(['tablet_id'], ['tablets.id'], name=op.f('fk_request_events_tablet_id_tablets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_request_events'))
     )
     with op.batch_alter_table('request_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_request_events_request_id'), ['request_id'], unique=False)
@@ -213,6 +231,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_pairing_codes_code'))
 
     op.drop_table('pairing_codes')
+    op.drop_table('standards')
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_store_id'))
 

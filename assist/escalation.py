@@ -1,0 +1,123 @@
+"""The escalation ladder for requests nobody has taken.
+
+Past the acknowledge target every consultant on duty is alerted again (level 1); past twice the
+target the manager is alerted too (level 2). Alerts repeat every ESCALATION_REPEAT_SECONDS until
+someone says "I'm on it". The state lives in the request row and every step is a conditional
+UPDATE, so a restarted server carries on where it stopped and two sweepers never double-alert.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+
+from . import clock, notify, standards
+from .extensions import db, socketio
+from .models import Request, RequestEvent, State
+
+FLOOR, MANAGER = 1, 2
+ACTIONS = {FLOOR: "alerted_floor", MANAGER: "alerted_manager"}
+REPEATED = "alert_repeated"
+
+
+@dataclass(frozen=True)
+class Alert:
+    request_id: int
+    level: int
+    event_id: int
+
+
+def sweep() -> list[Alert]:
+    """Raise or repeat every alert that is due now; each one once, whoever else is sweeping."""
+    now = clock.now()
+    repeat = timedelta(seconds=current_app.config["ESCALATION_REPEAT_SECONDS"])
+    alerts = []
+    for store_id in _stores_with_open_requests():
+        targets = standards.targets(store_id)
+        for request in _open_requests(store_id):
+            wanted = _level_due(request, targets[request.kind].acknowledge_within, now)
+            alert = _raise(request, wanted, now, repeat) or _repeat(request, now, repeat)
+            if alert:
+                alerts.append(alert)
+    return alerts
+
+
+def start_sweeper(app: Flask) -> None:
+    """Sweep for ever in the server's own event loop (eventlet, gevent or a thread)."""
+
+    def sweep_forever() -> None:
+        while True:
+            socketio.sleep(app.config["ESCALATION_SWEEP_SECONDS"])
+            with app.app_context():
+                try:
+                    sweep()
+                except Exception:  # a bad sweep must not stop the next one
+                    app.logger.exception("Escalation sweep failed")
+                    db.session.rollback()
+
+    socketio.start_background_task(sweep_forever)
+
+
+def _level_due(request: Request, acknowledge_within: int, now: datetime) -> int:
+    waited = (now - request.created_at).total_seconds()
+    if waited >= 2 * acknowledge_within:
+        return MANAGER
+    return FLOOR if waited >= acknowledge_within else 0
+
+
+def _raise(request: Request, level: int, now: datetime, repeat: timedelta) -> Alert | None:
+    if level <= request.escalation_level:
+        return None
+    changed = _conditional(
+        request,
+        Request.escalation_level == request.escalation_level,
+        escalation_level=level,
+        next_alert_at=now + repeat,
+    )
+    return _record(request, level, ACTIONS[level], now) if changed else None
+
+
+def _repeat(request: Request, now: datetime, repeat: timedelta) -> Alert | None:
+    if (
+        request.escalation_level == 0
+        or request.next_alert_at is None
+        or request.next_alert_at > now
+    ):
+        return None
+    changed = _conditional(
+        request, Request.next_alert_at == request.next_alert_at, next_alert_at=now + repeat
+    )
+    return _record(request, request.escalation_level, REPEATED, now) if changed else None
+
+
+def _conditional(request: Request, unchanged, **values) -> bool:
+    result = db.session.execute(
+        update(Request)
+        .where(Request.id == request.id, Request.state == State.OPEN, unchanged)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _record(request: Request, level: int, action: str, now: datetime) -> Alert:
+    event = RequestEvent(request_id=request.id, action=action, at=now)
+    db.session.add(event)
+    db.session.commit()
+    db.session.refresh(request)
+    notify.escalated(request, event, level)
+    return Alert(request.id, level, event.id)
+
+
+def _stores_with_open_requests() -> list[int]:
+    query = select(Request.store_id).where(Request.state == State.OPEN).distinct()
+    return list(db.session.scalars(query))
+
+
+def _open_requests(store_id: int) -> list[Request]:
+    query = select(Request).where(Request.store_id == store_id, Request.state == State.OPEN)
+    return list(db.session.scalars(query.order_by(Request.created_at)))

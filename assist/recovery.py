@@ -1,0 +1,77 @@
+"""Service recovery: a rating of 1 or 2 alerts the manager at once, while the customer may still
+be in the store; the manager records what was done, and the time to recovery is kept."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from . import clock, notify
+from .errors import NotFound, Refused
+from .extensions import db
+from .models import FittingRoom, Rating, StaffMember, Visit
+
+LOW_SCORE = 2
+ACTIONS = {
+    "apologised": "Apologised",
+    "resolved": "Resolved the problem",
+    "compensated": "Compensated",
+    "customer_left": "Customer had left",
+}
+MAX_NOTE = 1000
+
+
+@dataclass(frozen=True)
+class Case:
+    rating: Rating
+    visit: Visit
+
+
+def needs_recovery(rating: Rating) -> bool:
+    return rating.score <= LOW_SCORE
+
+
+def alert_if_low(rating: Rating) -> None:
+    if needs_recovery(rating):
+        notify.low_rating(rating)
+
+
+def waiting(store_id: int) -> list[Case]:
+    """Low ratings nobody has handled yet, oldest first."""
+    query = (
+        select(Rating)
+        .join(Visit)
+        .join(FittingRoom)
+        .where(FittingRoom.store_id == store_id, Rating.score <= LOW_SCORE)
+        .where(Rating.recovered_at.is_(None))
+        .order_by(Rating.created_at)
+    )
+    return [Case(rating, rating.visit) for rating in db.session.scalars(query)]
+
+
+def record(store_id: int, rating_id: int, actor: StaffMember, action: str, note: str) -> Rating:
+    """Write down what was done; only the first record counts."""
+    rating = db.session.get(Rating, rating_id)
+    if rating is None or rating.visit.room.store_id != store_id or not needs_recovery(rating):
+        raise NotFound("No such low rating in your store.")
+    if action not in ACTIONS:
+        raise Refused("Choose what was done.")
+    if len(note.strip()) > MAX_NOTE:
+        raise Refused(f"Please keep the note under {MAX_NOTE} characters.")
+    done = db.session.execute(
+        update(Rating)
+        .where(Rating.id == rating_id, Rating.recovered_at.is_(None))
+        .values(
+            recovery_action=action,
+            recovery_note=note.strip(),
+            recovered_at=clock.now(),
+            recovered_by_id=actor.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise Refused("Someone has already recorded this recovery.")
+    db.session.commit()
+    db.session.refresh(rating)
+    notify.staff_changed(store_id)
+    return rating

@@ -1,0 +1,85 @@
+"""Service standards: how fast a store promises to acknowledge and complete each kind of request,
+and how a request's waiting time compares with that promise."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .errors import Refused
+from .extensions import db
+from .models import Kind, Request, Standard, State
+
+DEFAULT_TARGETS = {
+    Kind.CONSULTANT: (60, 120),
+    Kind.SIZE: (60, 180),
+    Kind.DRINK: (60, 300),
+    Kind.AMENITY: (60, 180),
+    Kind.TIDY: (120, 300),
+}
+AMBER_SHARE = 2 / 3  # a timer turns amber past two thirds of its target
+LONGEST_TARGET = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Target:
+    acknowledge_within: int
+    complete_within: int
+
+
+@dataclass(frozen=True)
+class Timer:
+    """How long a live request has waited against the target that matters now."""
+
+    waited: int
+    amber_at: int
+    red_at: int
+
+    @property
+    def colour(self) -> str:
+        if self.waited >= self.red_at:
+            return "red"
+        return "amber" if self.waited >= self.amber_at else "green"
+
+
+def targets(store_id: int) -> dict[Kind, Target]:
+    """The store's standards, with the defaults for any kind it has not set."""
+    chosen = {
+        s.kind: Target(s.acknowledge_within, s.complete_within)
+        for s in db.session.scalars(select(Standard).where(Standard.store_id == store_id))
+    }
+    return {kind: chosen.get(kind, Target(*DEFAULT_TARGETS[kind])) for kind in Kind}
+
+
+def set_target(store_id: int, kind: str, acknowledge_within: int, complete_within: int) -> None:
+    try:
+        kind = Kind(kind)
+    except ValueError as error:
+        raise Refused("Unknown request kind.") from error
+    if not 0 < acknowledge_within <= complete_within <= LONGEST_TARGET:
+        raise Refused(
+            "Targets are seconds above zero, at most a day, and completing cannot be "
+            "faster than acknowledging."
+        )
+    standard = db.session.scalar(
+        select(Standard).where(Standard.store_id == store_id, Standard.kind == kind)
+    ) or Standard(store_id=store_id, kind=kind)
+    standard.acknowledge_within, standard.complete_within = acknowledge_within, complete_within
+    db.session.add(standard)
+    db.session.commit()
+
+
+def timer(request: Request, target: Target, now: datetime) -> Timer:
+    """Open requests race the acknowledge target; acknowledged ones the complete target."""
+    limit = target.acknowledge_within if request.state == State.OPEN else target.complete_within
+    waited = int((now - request.created_at).total_seconds())
+    return Timer(waited=waited, amber_at=round(limit * AMBER_SHARE), red_at=limit)
+
+
+def meets(request: Request, target: Target) -> bool:
+    """Both targets met: acknowledged in time and completed in time."""
+    if request.acknowledged_at is None or request.completed_at is None:
+        return False
+    acknowledged = (request.acknowledged_at - request.created_at).total_seconds()
+    completed = (request.completed_at - request.created_at).total_seconds()
+    return acknowledged <= target.acknowledge_within and completed <= target.complete_within

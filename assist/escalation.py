@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
-from . import clock, notify, standards
+from . import clock, notify, receipts, standards, trail
 from .extensions import db, socketio
-from .models import Request, RequestEvent, State
+from .models import Request, State
 
 FLOOR, MANAGER = 1, 2
 ACTIONS = {FLOOR: "alerted_floor", MANAGER: "alerted_manager"}
@@ -52,6 +52,7 @@ def start_sweeper(app: Flask) -> None:
             with app.app_context():
                 try:
                     sweep()
+                    receipts.sweep()
                 except Exception:  # a bad sweep must not stop the next one
                     app.logger.exception("Escalation sweep failed")
                     db.session.rollback()
@@ -105,8 +106,7 @@ def _conditional(request: Request, unchanged, **values) -> bool:
 
 
 def _record(request: Request, level: int, action: str, now: datetime) -> Alert:
-    event = RequestEvent(request_id=request.id, action=action, at=now)
-    db.session.add(event)
+    event = trail.record(request, action, now)
     db.session.commit()
     db.session.refresh(request)
     notify.escalated(request, event, level)

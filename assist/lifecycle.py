@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, notify
+from . import clock, notify, trail
 from .errors import Conflict, NotFound, TooMany
 from .extensions import db
 from .models import (
@@ -100,8 +100,8 @@ def _add(
     )
     db.session.add(request)
     db.session.flush()
-    event = _record(
-        request.id, "created", request.created_at, tablet_id=tablet.id if tablet else None
+    event = trail.record(
+        request, "created", request.created_at, tablet_id=tablet.id if tablet else None
     )
     return request, event
 
@@ -174,20 +174,13 @@ def _try_move(
     if result.rowcount != 1:
         return None
     db.session.expire(request)
-    return _record(
-        request.id,
+    return trail.record(
+        request,
         transition.action,
         at,
         staff_id=staff.id if staff else None,
         tablet_id=tablet.id if tablet else None,
     )
-
-
-def _record(request_id: int, action: str, at, **who) -> RequestEvent:
-    event = RequestEvent(request_id=request_id, action=action, at=at, **who)
-    db.session.add(event)
-    db.session.flush()
-    return event
 
 
 def _refusal(request: Request, transition: Transition) -> Conflict:

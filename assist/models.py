@@ -139,6 +139,7 @@ class StaffMember(UserMixin, db.Model):
     duty: Mapped[Duty] = mapped_column(String(8), default=Duty.OFF)
     duty_area: Mapped[str] = mapped_column(String(60), default="")  # "" = the whole store
     duty_since: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]  # the handheld's last heartbeat
 
     store: Mapped[Store] = relationship()
 
@@ -250,6 +251,8 @@ class Request(db.Model):
     # 0 none, 1 the floor was alerted again, 2 the manager was alerted; see assist.escalation.
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     next_alert_at: Mapped[datetime | None]
+    # 0 sent, 1 sent again for want of a receipt, 2 the manager was told; see assist.receipts.
+    delivery_level: Mapped[int] = mapped_column(default=0, server_default="0")
 
     visit: Mapped[Visit] = relationship(back_populates="requests")
     room: Mapped[FittingRoom] = relationship()
@@ -280,13 +283,27 @@ class Standard(db.Model):
     complete_within: Mapped[int]  # seconds
 
 
+class Receipt(db.Model):
+    """A handheld confirmed that a new request reached it."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("request_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
 class RequestEvent(db.Model):
     """One transition of one request: the audit trail and the source of every metric."""
 
     __tablename__ = "request_events"
+    __table_args__ = (Index("ix_request_events_store_id_id", "store_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     action: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(default=clock.now)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

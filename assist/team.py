@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from . import clock, notify
+from . import clock, notify, pairing
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import Duty, Role, StaffMember, Store
@@ -29,6 +29,11 @@ def authenticate(store_id: int, name: str, secret: str) -> StaffMember | None:
     if not member.active or not member.check_secret(secret):
         return None
     return member
+
+
+def seen(member: StaffMember) -> None:
+    """The member's handheld is alive and connected."""
+    pairing.note_seen(StaffMember, member.id)
 
 
 def stores() -> list[Store]:

@@ -2,7 +2,7 @@
 
 from flask_socketio import disconnect, join_room
 
-from assist import pairing
+from assist import pairing, trail
 from assist.extensions import socketio
 from assist.notify import KIOSK_NAMESPACE, fitting_room
 
@@ -21,9 +21,10 @@ def connect(auth=None):
 
 @socketio.on("heartbeat", namespace=KIOSK_NAMESPACE)
 def heartbeat(_payload=None):
-    """The tablet is still on the wall and connected; the board watches for silence."""
+    """The tablet is alive; the answer lets it notice a nudge it missed."""
     tablet = current_tablet()
     if tablet is None:  # unpaired while connected
         disconnect()
-        return
+        return None
     pairing.seen(tablet)
+    return {"seq": trail.latest_for_room(tablet.room_id)}

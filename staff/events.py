@@ -1,8 +1,9 @@
 """Socket.IO for staff devices: signed-in staff hear about their own store only."""
 
 from flask_login import current_user
-from flask_socketio import join_room
+from flask_socketio import disconnect, join_room
 
+from assist import receipts, team, trail
 from assist.extensions import socketio
 from assist.notify import STAFF_NAMESPACE, managers_room, store_room
 from staff.access import MANAGERS
@@ -16,3 +17,24 @@ def connect(auth=None):
     join_room(store_room(current_user.store_id))
     if current_user.role in MANAGERS:
         join_room(managers_room(current_user.store_id))
+
+
+@socketio.on("heartbeat", namespace=STAFF_NAMESPACE)
+def heartbeat(_payload=None):
+    """The handheld is alive; the answer lets it notice a nudge it missed."""
+    if not current_user.is_authenticated:  # signed out in another tab
+        disconnect()
+        return None
+    team.seen(current_user)
+    return {"seq": trail.latest_for_store(current_user.store_id)}
+
+
+@socketio.on("received", namespace=STAFF_NAMESPACE)
+def received(payload=None):
+    """The handheld has the new request on its screen: a delivery receipt."""
+    if not current_user.is_authenticated or not isinstance(payload, dict):
+        return False
+    request_id = payload.get("request")
+    if not isinstance(request_id, int) or isinstance(request_id, bool):
+        return False
+    return receipts.confirm(request_id, current_user)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from assist import create_app, demo, pairing
 from assist.config import TestConfig
 from assist.extensions import db
-from assist.models import FittingRoom, StaffMember, Store
+from assist.models import FittingRoom, Role, StaffMember, Store
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +72,18 @@ def staff_named(store: Store, name: str) -> StaffMember:
     return db.session.scalar(
         select(StaffMember).where(StaffMember.store_id == store.id, StaffMember.name == name)
     )
+
+
+def outsider(role: Role = Role.CONSULTANT, secret: str = "1111") -> StaffMember:
+    """A staff member of another store, who must never reach this store's data."""
+    store = Store(name="Elsewhere", timezone="Europe/Riga")
+    db.session.add(store)
+    db.session.flush()
+    member = StaffMember(store_id=store.id, name="Outsider", role=role)
+    member.set_secret(secret)
+    db.session.add(member)
+    db.session.commit()
+    return member
 
 
 def pair_tablet(client, room: FittingRoom):

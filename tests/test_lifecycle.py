@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from assist import catalogue, clock, demo, lifecycle, menus, pairing, visits
 from assist.errors import Conflict, NotFound, Refused, TooMany
 from assist.extensions import db
-from assist.models import Kind, Request, RequestEvent, Role, StaffMember, State, Store, Visit
+from assist.models import Kind, Request, RequestEvent, State, Visit
 
-from .conftest import room_named, staff_named
+from .conftest import outsider, room_named, staff_named
 
 T0 = datetime(2026, 11, 22, 10, 0, 0)
 
@@ -158,13 +158,7 @@ def test_staff_and_tablets_cannot_reach_other_rooms_or_stores(world):
     other_tablet, _ = pairing.pair(pairing.issue_code(world["other_room"]).code)
     with pytest.raises(NotFound):
         lifecycle.cancel(request.id, other_tablet)
-    other_store = Store(name="Elsewhere")
-    db.session.add(other_store)
-    db.session.flush()
-    stranger = StaffMember(store_id=other_store.id, name="Anna Tamm", role=Role.CONSULTANT)
-    stranger.set_secret("1111")
-    db.session.add(stranger)
-    db.session.commit()
+    stranger = outsider()
     with pytest.raises(NotFound):
         lifecycle.claim(request.id, stranger)
     assert db.session.get(Request, request.id).state == State.OPEN

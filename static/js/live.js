@@ -15,21 +15,40 @@
   function connect(namespace) {
     const socket = io(namespace);
     const banner = document.getElementById("connection");
+    // The highest event number seen; the heartbeat's answer tells us if we missed one since.
+    let lastSeq = 0;
+    function heartbeat() {
+      socket.emit("heartbeat", function (answer) {
+        if (answer && answer.seq > lastSeq) {
+          if (lastSeq) htmx.trigger(body, "live:resync");
+          lastSeq = answer.seq;
+        }
+      });
+    }
+    function saw(payload) { lastSeq = Math.max(lastSeq, payload.seq || 0); }
     socket.on("connect", function () {
       banner.hidden = true;
       body.classList.remove("is-offline");
       htmx.trigger(body, "live:resync");
+      lastSeq = 0;
+      heartbeat();
     });
     socket.on("disconnect", function () {
       banner.hidden = false;
       body.classList.add("is-offline");
     });
     socket.on("request", function (payload) {
+      saw(payload);
       htmx.trigger(body, "live:request", payload);
-      if (payload.action === "created" && body.dataset.alertNew !== undefined) alertNewRequest();
+      const isNew = payload.action === "created" || payload.action === "resent";
+      if (isNew && body.dataset.alertNew !== undefined) {
+        socket.emit("received", { request: payload.request });  // the delivery receipt
+        alertNewRequest();
+      }
     });
     socket.on("staff", function (payload) { htmx.trigger(body, "live:staff", payload); });
     socket.on("alert", function (payload) {
+      saw(payload);
       htmx.trigger(body, "live:request", payload);
       if (body.dataset.alertNew !== undefined) alertNewRequest();
     });
@@ -38,7 +57,7 @@
       if (body.dataset.alertNew !== undefined) alertNewRequest();
     });
     // Supervision: the server notes when each device was last heard from.
-    setInterval(function () { if (socket.connected) socket.emit("heartbeat"); }, HEARTBEAT_MS);
+    setInterval(function () { if (socket.connected) heartbeat(); }, HEARTBEAT_MS);
     return socket;
   }
 

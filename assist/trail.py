@@ -1,0 +1,50 @@
+"""The event trail: one row per thing that happened to a request, numbered in order.
+
+Every nudge carries its event's number. A device remembers the highest number it has seen and,
+on each heartbeat, asks for the latest number that concerns it; if that is higher, it missed a
+nudge and re-reads its view. (The number is global, not per store, so recording an event never
+locks anything but the request's own row.)
+"""
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Request, RequestEvent
+
+
+def record(
+    request: Request,
+    action: str,
+    at: datetime,
+    *,
+    staff_id: int | None = None,
+    tablet_id: int | None = None,
+) -> RequestEvent:
+    """Add the event inside the caller's open transaction; the caller commits."""
+    event = RequestEvent(
+        request_id=request.id,
+        store_id=request.store_id,
+        action=action,
+        at=at,
+        staff_id=staff_id,
+        tablet_id=tablet_id,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def latest_for_store(store_id: int) -> int:
+    query = select(func.max(RequestEvent.id)).where(RequestEvent.store_id == store_id)
+    return db.session.scalar(query) or 0
+
+
+def latest_for_room(room_id: int) -> int:
+    query = (
+        select(func.max(RequestEvent.id))
+        .join(Request, Request.id == RequestEvent.request_id)
+        .where(Request.room_id == room_id)
+    )
+    return db.session.scalar(query) or 0

@@ -56,19 +56,29 @@ def open_request(
     tablet: Tablet,
     menu_item: MenuItem | None = None,
     variant: CatalogueItem | None = None,
+    client_key: str | None = None,
 ) -> Request:
-    """Open a request, or return the same one if it is already waiting (a repeated tap)."""
+    """Open a request, or return the one this tap already made: a retry carries the same
+    client_key, and a repeated tap finds the same request still waiting."""
     key = _dedupe_key(kind, menu_item, variant)
-    waiting = _live_request(visit.id, key)
-    if waiting:
-        return waiting
+    earlier = _same_tap(visit.room_id, client_key) or _live_request(visit.id, key)
+    if earlier:
+        return earlier
     _check_visit_limit(visit)
     try:
-        change = _add(visit, kind, key, tablet=tablet, menu_item=menu_item, variant=variant)
+        change = _add(
+            visit,
+            kind,
+            key,
+            tablet=tablet,
+            menu_item=menu_item,
+            variant=variant,
+            client_key=client_key,
+        )
         db.session.commit()
     except IntegrityError:  # the same tap arrived twice at once; the other one won
         db.session.rollback()
-        return _live_request(visit.id, key)
+        return _same_tap(visit.room_id, client_key) or _live_request(visit.id, key)
     announce([change])
     return change[0]
 
@@ -86,6 +96,7 @@ def _add(
     tablet: Tablet | None = None,
     menu_item: MenuItem | None = None,
     variant: CatalogueItem | None = None,
+    client_key: str | None = None,
 ) -> Change:
     request = Request(
         store_id=visit.room.store_id,
@@ -96,6 +107,7 @@ def _add(
         menu_item_id=menu_item.id if menu_item else None,
         variant_id=variant.id if variant else None,
         in_stock=variant.stock > 0 if variant else None,
+        client_key=client_key,
         created_at=clock.now(),
     )
     db.session.add(request)
@@ -202,6 +214,14 @@ def _for_staff(request_id: int, staff: StaffMember) -> Request:
     if request is None or request.store_id != staff.store_id:
         raise NotFound("No such request in your store.")
     return request
+
+
+def _same_tap(room_id: int, client_key: str | None) -> Request | None:
+    if not client_key:
+        return None
+    return db.session.scalar(
+        select(Request).where(Request.room_id == room_id, Request.client_key == client_key)
+    )
 
 
 def _live_request(visit_id: int, key: str) -> Request | None:

@@ -229,6 +229,8 @@ class Request(db.Model):
             sqlite_where=text(_LIVE_SQL),
             postgresql_where=text(_LIVE_SQL),
         ),
+        # A tablet retrying a tap after a network failure sends the same key again.
+        UniqueConstraint("room_id", "client_key"),
         Index("ix_requests_store_state", "store_id", "state"),
         Index("ix_requests_store_created", "store_id", "created_at"),
     )
@@ -240,6 +242,7 @@ class Request(db.Model):
     kind: Mapped[Kind] = mapped_column(String(16))
     state: Mapped[State] = mapped_column(String(16), default=State.OPEN)
     dedupe_key: Mapped[str] = mapped_column(String(60))
+    client_key: Mapped[str | None] = mapped_column(String(64))
     menu_item_id: Mapped[int | None] = mapped_column(ForeignKey("menu_items.id"))
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_items.id"))
     in_stock: Mapped[bool | None]

@@ -211,3 +211,14 @@ def test_rating_ends_the_visit_and_is_validated(world):
     ]
     assert visit.rating.comment == "slow"
     assert visits.current_visit(world["room"].id) is None
+
+
+def test_a_retried_tap_returns_the_request_it_made_whatever_happened_since(world):
+    visit = visits.start_visit(world["room"])
+    first = lifecycle.open_request(visit, Kind.CONSULTANT, tablet=world["tablet"], client_key="k1")
+    lifecycle.claim(first.id, world["anna"])
+    lifecycle.complete(first.id, world["anna"])
+    retry = lifecycle.open_request(visit, Kind.CONSULTANT, tablet=world["tablet"], client_key="k1")
+    assert retry.id == first.id
+    fresh = lifecycle.open_request(visit, Kind.CONSULTANT, tablet=world["tablet"], client_key="k2")
+    assert fresh.id != first.id

@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: 5cfee9041da1
+Revision ID: 52499d307883
 Revises: 
-Create Date: 2026-11-22 11:01:44.537051
+Create Date: 2026-11-22 11:02:57.278874
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5cfee9041da1'
+revision = '52499d307883'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -162,6 +162,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('dedupe_key', sa.String(length=60), nullable=False),
+    sa.Column('client_key', sa.String(length=64), nullable=True),
     sa.Column('menu_item_id', sa.Integer(), nullable=True),
     sa.Column('variant_id', sa.Integer(), nullable=True),
     sa.Column('in_stock', sa.Boolean(), nullable=True),
@@ -179,7 +180,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_requests_store_id_stores')),
     sa.ForeignKeyConstraint(['variant_id'], ['catalogue_items.id'], name=op.f('fk_requests_variant_id_catalogue_items')),
     sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_requests_visit_id_visits')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_requests'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_requests')),
+    sa.UniqueConstraint('room_id', 'client_key', name=op.f('uq_requests_room_id'))
     )
     with op.batch_alter_table('requests', schema=None) as batch_op:
         batch_op.create_index('ix_requests_store_created', ['store_id', 'created_at'], unique=False)

@@ -1,0 +1,140 @@
+"""What the manager's live board shows, read fresh from the database every time."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from . import clock, recovery, standards
+from .extensions import db
+from .models import (
+    LIVE_STATES,
+    Duty,
+    FittingRoom,
+    Kind,
+    Receipt,
+    Request,
+    Role,
+    StaffMember,
+    Store,
+    Tablet,
+    Visit,
+)
+
+
+@dataclass(frozen=True)
+class LiveRequest:
+    request: Request
+    timer: standards.Timer
+    receipts: int
+
+
+@dataclass(frozen=True)
+class RoomStatus:
+    room: FittingRoom
+    visit: Visit | None
+    needs_tidy: bool
+    tablet: str  # "online", "silent" or "unpaired"
+    uncovered: bool  # occupied while no consultant on duty covers its area
+
+    @property
+    def alarm(self) -> bool:
+        return self.tablet == "silent" or self.uncovered
+
+
+@dataclass(frozen=True)
+class Board:
+    store: Store
+    requests: list[LiveRequest]
+    rooms: list[RoomStatus]
+    on_duty: list[StaffMember]
+    on_break: list[StaffMember]
+    recoveries: list[recovery.Case]
+
+    @property
+    def alarms(self) -> list[RoomStatus]:
+        return [room for room in self.rooms if room.alarm]
+
+
+def board(store: Store) -> Board:
+    now = clock.now()
+    consultants = _consultants(store.id)
+    on_duty = [m for m in consultants if m.duty == Duty.ON]
+    return Board(
+        store=store,
+        requests=live_requests(store.id, now),
+        rooms=_rooms(store, on_duty, now),
+        on_duty=on_duty,
+        on_break=[m for m in consultants if m.duty == Duty.BREAK],
+        recoveries=recovery.waiting(store.id),
+    )
+
+
+def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
+    """Open and acknowledged requests, the most urgent (escalated, then oldest) first."""
+    targets = standards.targets(store_id)
+    receipt_counts = (
+        select(Receipt.request_id, func.count().label("n"))
+        .group_by(Receipt.request_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Request, func.coalesce(receipt_counts.c.n, 0))
+        .outerjoin(receipt_counts, receipt_counts.c.request_id == Request.id)
+        .where(Request.store_id == store_id, Request.state.in_(LIVE_STATES))
+        .order_by(Request.escalation_level.desc(), Request.created_at)
+    )
+    return [
+        LiveRequest(request, standards.timer(request, targets[request.kind], now), count)
+        for request, count in rows
+    ]
+
+
+def _consultants(store_id: int) -> list[StaffMember]:
+    query = select(StaffMember).where(
+        StaffMember.store_id == store_id,
+        StaffMember.active,
+        StaffMember.role == Role.CONSULTANT,
+    )
+    return list(db.session.scalars(query.order_by(StaffMember.name)))
+
+
+def _rooms(store: Store, on_duty: list[StaffMember], now: datetime) -> list[RoomStatus]:
+    silent_after = timedelta(seconds=current_app.config["TABLET_SILENT_SECONDS"])
+    visits = _current_visits(store.id)
+    tidy = _rooms_needing_tidy(store.id)
+    covered_areas = {m.duty_area for m in on_duty}
+    return [
+        RoomStatus(
+            room=room,
+            visit=visits.get(room.id),
+            needs_tidy=room.id in tidy,
+            tablet=_tablet_state(room.tablet, now, silent_after),
+            uncovered=room.id in visits and not ({"", room.area} & covered_areas),
+        )
+        for room in store.rooms
+    ]
+
+
+def _tablet_state(tablet: Tablet | None, now: datetime, silent_after: timedelta) -> str:
+    if tablet is None:
+        return "unpaired"
+    last_heard = tablet.last_seen_at or tablet.paired_at
+    return "online" if now - last_heard < silent_after else "silent"
+
+
+def _current_visits(store_id: int) -> dict[int, Visit]:
+    query = (
+        select(Visit)
+        .join(FittingRoom)
+        .where(FittingRoom.store_id == store_id, Visit.ended_at.is_(None))
+    )
+    return {visit.room_id: visit for visit in db.session.scalars(query)}
+
+
+def _rooms_needing_tidy(store_id: int) -> set[int]:
+    query = select(Request.room_id).where(
+        Request.store_id == store_id, Request.kind == Kind.TIDY, Request.state.in_(LIVE_STATES)
+    )
+    return set(db.session.scalars(query))

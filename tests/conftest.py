@@ -4,6 +4,7 @@ for the two kinds of device: a paired tablet and a signed-in staff handheld."""
 import re
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import select
 
 from assist import create_app, demo, pairing
@@ -43,6 +44,9 @@ def any_db_app(database_url):
 def _app_on(url: str):
     config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
     app = create_app(config)
+    # The test keeps one app context open, and Flask reuses it for every request the test
+    # client makes; `g` (the tablet, the signed-in user, the locale) must not outlive a request.
+    request_started.connect(_forget_g, app)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -50,6 +54,11 @@ def _app_on(url: str):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def _forget_g(_sender, **_extra):
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture

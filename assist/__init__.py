@@ -26,8 +26,10 @@ def create_app(test_config: object | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
         or f"sqlite:///{Path(app.instance_path) / 'assist.db'}"
     )
-    _init_extensions(app)
+    # Blueprints first: importing them defines the Socket.IO handlers, which SocketIO keeps
+    # for every app only if they exist before socketio.init_app.
     _register_blueprints(app)
+    _init_extensions(app)
 
     from . import cli, web
 

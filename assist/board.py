@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import clock, recovery, standards
+from . import catalogue, clock, recovery, standards
 from .extensions import db
 from .models import (
     LIVE_STATES,
+    CatalogueItem,
     Duty,
     FittingRoom,
     Kind,
@@ -28,6 +29,7 @@ class LiveRequest:
     request: Request
     timer: standards.Timer
     receipts: int
+    alternatives: list[CatalogueItem]  # for a size that is not in stock: what to bring instead
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,24 @@ def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
         .order_by(Request.escalation_level.desc(), Request.created_at)
     )
     return [
-        LiveRequest(request, standards.timer(request, targets[request.kind], now), count)
+        LiveRequest(
+            request, standards.timer(request, targets[request.kind], now), count, _instead(request)
+        )
         for request, count in rows
     ]
+
+
+def _instead(request: Request) -> list[CatalogueItem]:
+    if request.variant is None or request.in_stock:
+        return []
+    return catalogue.alternatives(request.variant)
+
+
+def handheld_queue(member: StaffMember) -> tuple[list[LiveRequest], list[LiveRequest]]:
+    """What a handheld shows: the member's own requests first, then everyone's waiting ones."""
+    live = live_requests(member.store_id, clock.now())
+    mine = [item for item in live if item.request.claimed_by_id == member.id]
+    return mine, [item for item in live if item.request.claimed_by_id != member.id]
 
 
 def _consultants(store_id: int) -> list[StaffMember]:

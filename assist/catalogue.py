@@ -4,7 +4,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .errors import NotFound
 from .extensions import db
@@ -35,12 +35,7 @@ def items(store_id: int, *, category: str = "", text: str = "", limit: int = 24)
     )
     if category:
         query = query.where(CatalogueItem.category == category)
-    if text.strip():
-        pattern = f"%{_escape_like(text.strip().lower())}%"
-        query = query.where(
-            CatalogueItem.name.ilike(pattern, escape="\\")
-            | CatalogueItem.code.ilike(pattern, escape="\\")
-        )
+    query = _matching(query, text)
     rows = db.session.execute(query.distinct().order_by(CatalogueItem.name).limit(limit))
     return [Item(*row) for row in rows]
 
@@ -81,6 +76,32 @@ def alternatives(wanted: CatalogueItem) -> list[CatalogueItem]:
     return sorted(others, key=distance)[:MAX_ALTERNATIVES]
 
 
+@dataclass(frozen=True)
+class Summary:
+    items: int
+    variants: int
+    in_stock: int
+
+
+def summary(store_id: int) -> Summary:
+    mine = CatalogueItem.store_id == store_id
+    row = db.session.execute(
+        select(
+            func.count(CatalogueItem.code.distinct()),
+            func.count(),
+            func.count().filter(CatalogueItem.stock > 0),
+        ).where(mine)
+    ).one()
+    return Summary(*row)
+
+
+def search_variants(store_id: int, text: str = "", limit: int = 50) -> list[CatalogueItem]:
+    """Variants for the admin's look inside the catalogue."""
+    query = _matching(select(CatalogueItem).where(CatalogueItem.store_id == store_id), text)
+    query = query.order_by(CatalogueItem.code, CatalogueItem.colour, CatalogueItem.size)
+    return list(db.session.scalars(query.limit(limit)))
+
+
 def size_rank(size: str) -> tuple[int, float, str]:
     """Orders XS < S < M, and 28 < 30 < 32, and anything else by name."""
     upper = size.strip().upper()
@@ -94,6 +115,17 @@ def size_rank(size: str) -> tuple[int, float, str]:
 
 def _rank_gap(a: tuple, b: tuple) -> float:
     return abs(a[1] - b[1]) if a[0] == b[0] and a[0] < 2 else 1000
+
+
+def _matching(query, text: str):
+    """Rows whose name or code contains `text`, whatever the case; wildcards are literal."""
+    if not text.strip():
+        return query
+    pattern = f"%{_escape_like(text.strip().lower())}%"
+    return query.where(
+        CatalogueItem.name.ilike(pattern, escape="\\")
+        | CatalogueItem.code.ilike(pattern, escape="\\")
+    )
 
 
 def _escape_like(text: str) -> str:

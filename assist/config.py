@@ -47,6 +47,8 @@ class Config:
     ESCALATION_REPEAT_SECONDS = _env_int("ESCALATION_REPEAT_SECONDS", 30)
     TABLET_SILENT_SECONDS = _env_int("TABLET_SILENT_SECONDS", 60)
     RECEIPT_WAIT_SECONDS = _env_int("RECEIPT_WAIT_SECONDS", 5)
+    # Staffing advice: the share of requests to acknowledge within the acknowledge target.
+    STAFFING_SERVICE_LEVEL = 0.8
     CSV_MAX_BYTES = 2 * 1024 * 1024
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 

@@ -23,3 +23,7 @@ class Conflict(Refused):
 
 class TooMany(Refused):
     status = 429
+
+
+class Unauthorized(Refused):
+    status = 401

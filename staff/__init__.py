@@ -1,7 +1,7 @@
-"""The staff side: handheld queue, sign-in, admin."""
+"""The staff side: handheld queue, sign-in, manager board, reports, admin."""
 
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from . import events, routes  # noqa: E402, F401
+from . import admin, board, events, reports, routes  # noqa: E402, F401

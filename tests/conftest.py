@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from assist import create_app, demo, pairing
 from assist.config import TestConfig
-from assist.extensions import db
+from assist.extensions import db, limiter
 from assist.models import FittingRoom, Role, StaffMember, Store
 
 
@@ -44,6 +44,7 @@ def any_db_app(database_url):
 def _app_on(url: str):
     config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
     app = create_app(config)
+    limiter.reset()  # its memory storage outlives an app; each test starts with no attempts
     # The test keeps one app context open, and Flask reuses it for every request the test
     # client makes; `g` (the tablet, the signed-in user, the locale) must not outlive a request.
     request_started.connect(_forget_g, app)

@@ -1,0 +1,124 @@
+"""CSV exports of a report's period: one row per request, one row per rating.
+
+They are generators: rows are read from the database in batches (yield_per) and handed on as
+text as they come, so a long period never sits in memory whole. Times are written in each
+store's time zone, ISO 8601 with the offset (2026-10-25T03:30:00+03:00).
+
+Customers type comments and names come from admins: a cell starting with = + - @ (or a tab or
+carriage return) would run as a formula in a spreadsheet, so such text gets a leading apostrophe.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func
+
+from . import localtime, metrics
+from .extensions import db
+from .models import CatalogueItem, FittingRoom, MenuItem, Rating, Request, StaffMember, Store, Visit
+
+BATCH = 500
+# Excel reads a file as UTF-8 only when it starts with a byte order mark; names are not ASCII.
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value: object) -> object:
+    """Text that a spreadsheet would take for a formula gets an apostrophe in front."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def requests_csv(scope: metrics.Scope) -> Iterator[str]:
+    """Every request of the period with every timestamp, oldest first."""
+    variant = CatalogueItem.name + " " + CatalogueItem.colour + " " + CatalogueItem.size
+    columns = [
+        Request.id.label("request_id"),
+        Store.name.label("store"),
+        FittingRoom.name.label("fitting_room"),
+        FittingRoom.area,
+        Request.kind,
+        func.coalesce(MenuItem.name, variant).label("item"),
+        Request.state,
+        StaffMember.name.label("claimed_by"),
+        Request.created_at,
+        Request.acknowledged_at,
+        Request.completed_at,
+        Request.closed_at,
+        metrics.acknowledge_seconds().label("seconds_to_acknowledge"),
+        metrics.complete_seconds().label("seconds_to_complete"),
+        case((metrics.within_standard(), "yes"), else_="no").label("within_standard"),
+    ]
+    query = (
+        metrics.requests_in(scope, *columns, Store.timezone)
+        .join(Store, Store.id == Request.store_id)
+        .join(FittingRoom, FittingRoom.id == Request.room_id)
+        .outerjoin(MenuItem, MenuItem.id == Request.menu_item_id)
+        .outerjoin(CatalogueItem, CatalogueItem.id == Request.variant_id)
+        .outerjoin(StaffMember, StaffMember.id == Request.claimed_by_id)
+        .order_by(Request.created_at, Request.id)
+    )
+    return _stream([c.key for c in columns], query)
+
+
+def ratings_csv(scope: metrics.Scope) -> Iterator[str]:
+    """Every rating given in the period, with what was done to recover a low one."""
+    columns = [
+        Rating.id.label("rating_id"),
+        Store.name.label("store"),
+        FittingRoom.name.label("fitting_room"),
+        Visit.id.label("visit_id"),
+        Rating.created_at,
+        Rating.score,
+        Rating.nps,
+        Rating.reasons,
+        Rating.comment,
+        Rating.recovery_action,
+        Rating.recovered_at,
+        Rating.recovery_note,
+    ]
+    query = (
+        metrics.ratings_in(scope, *columns, Store.timezone)
+        .join(Store, Store.id == FittingRoom.store_id)
+        .order_by(Rating.created_at, Rating.id)
+    )
+    return _stream([c.key for c in columns], query)
+
+
+def _stream(header: list[str], query) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    yield BOM + _drain(buffer)
+    result = db.session.execute(query.execution_options(yield_per=BATCH))
+    for rows in result.partitions():
+        writer.writerows(_cells(row, header) for row in rows)
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def _cells(row, header: list[str]) -> list:
+    zone = ZoneInfo(row.timezone)
+    return [_cell(row._mapping[name], zone) for name in header]
+
+
+def _cell(value: object, zone: ZoneInfo) -> object:
+    """Times on the store's clock, seconds to the millisecond, text defused, nothing as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return localtime.to_local(value, zone).isoformat(timespec="seconds")
+    if isinstance(value, float | Decimal):
+        return f"{float(value):.3f}".rstrip("0").rstrip(".")
+    return safe(value)

@@ -1,0 +1,119 @@
+"""Reports: any period of the manager's store, or of any store or the whole chain for admins,
+as a page with charts and tables, and as CSV downloads."""
+
+import re
+
+from flask import Response, current_app, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from assist import metrics, reports_csv, visits
+from assist.errors import NotFound, Refused
+from assist.extensions import db
+from assist.models import Role, Store
+
+from . import bp
+from .access import MANAGERS, role_required
+
+CHAIN = "all"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Other staff pages, linked from the header when this installation has them.
+NAV = (("staff.board_page", "Board"), ("staff.queue_page", "Queue"), ("staff.admin", "Admin"))
+
+
+class NotAllowed(Refused):
+    status = 403
+
+
+@bp.get("/reports")
+@role_required(*MANAGERS)
+def reports():
+    """The report page: figures, charts and tables for the chosen store and period."""
+    scope = _scope()
+    return render_template(
+        "staff/reports.html",
+        report=metrics.report(scope),
+        stores=_choosable_stores(),
+        chosen=request.args.get("store") or str(scope.stores[0].id),
+        csv_args=_period_args(scope),
+        weekdays=WEEKDAYS,
+        reason_labels=_reason_labels(),
+        nav=_nav(),
+    )
+
+
+@bp.get("/reports/requests.csv")
+@role_required(*MANAGERS)
+def reports_requests_csv():
+    """One row per request of the period, every timestamp in its store's time zone."""
+    scope = _scope()
+    return _download(reports_csv.requests_csv(scope), "requests", scope)
+
+
+@bp.get("/reports/ratings.csv")
+@role_required(*MANAGERS)
+def reports_ratings_csv():
+    """One row per rating given in the period."""
+    scope = _scope()
+    return _download(reports_csv.ratings_csv(scope), "ratings", scope)
+
+
+def _scope() -> metrics.Scope:
+    stores, chain_wide = _stores(request.args.get("store", "").strip())
+    # The chain's calendar is read in the admin's own store's time zone for the default dates.
+    timezone = current_user.store.timezone if chain_wide else stores[0].timezone
+    first, last = metrics.period(request.args.get("from"), request.args.get("to"), timezone)
+    return metrics.Scope(tuple(stores), first, last, chain_wide)
+
+
+def _stores(chosen: str) -> tuple[list[Store], bool]:
+    """The stores the report covers, and whether it is chain-wide; only admins go beyond
+    their own store."""
+    is_admin = current_user.role == Role.ADMIN
+    if chosen == CHAIN:
+        if not is_admin:
+            raise NotAllowed("Only an administrator can see the whole chain.")
+        return _choosable_stores(), True
+    if not chosen:
+        return [current_user.store], False
+    store = db.session.get(Store, int(chosen)) if chosen.isdigit() else None
+    if store is None or not (is_admin or store.id == current_user.store_id):
+        raise NotFound("No such store among those you can see.")
+    return [store], False
+
+
+def _choosable_stores() -> list[Store]:
+    if current_user.role != Role.ADMIN:
+        return [current_user.store]
+    return list(db.session.scalars(select(Store).order_by(Store.name)))
+
+
+def _period_args(scope: metrics.Scope) -> dict[str, str]:
+    store = CHAIN if scope.chain_wide else str(scope.stores[0].id)
+    return {"store": store, "from": scope.first.isoformat(), "to": scope.last.isoformat()}
+
+
+def _download(rows, what: str, scope: metrics.Scope) -> Response:
+    name = "chain" if scope.chain_wide else _slug(scope.stores[0].name)
+    filename = f"{what}-{name}-{scope.first}-{scope.last}.csv"
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _reason_labels() -> dict[str, str]:
+    return {tag.key: tag.label for tag in visits.LOW_SCORE_REASONS + visits.HIGH_SCORE_REASONS}
+
+
+def _nav() -> list[tuple[str, str]]:
+    return [
+        (label, url_for(endpoint))
+        for endpoint, label in NAV
+        if endpoint in current_app.view_functions
+    ]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "store"

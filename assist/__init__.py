@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from .config import DEV_SECRET, ROOT, Config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
+from .forms import IdConverter
 
 
 def create_app(test_config: object | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(test_config: object | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_object(test_config or Config)
+    app.url_map.converters["int"] = IdConverter
     _check_secret_key(app)
     Path(app.instance_path).mkdir(exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = (

@@ -11,6 +11,7 @@ from .extensions import db
 from .models import Request, RequestEvent, Store
 
 PAGE_SIZE = 100
+LAST_PAGE = 10_000  # a million events back; older ones are for the CSV export
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """Reading submitted forms: anything malformed becomes a Refused the person can read."""
 
 from flask import request
+from werkzeug.routing import IntegerConverter
 
 from .errors import Refused
 
 MAX_TEXT = 120
+MAX_ID = 2**31 - 1  # the largest id a database integer column holds (PostgreSQL's INTEGER)
 
 
 def choice(name: str, allowed) -> str:
@@ -36,3 +38,20 @@ def text(name: str, *, limit: int = MAX_TEXT) -> str:
 def flag(name: str) -> bool:
     """A checkbox or a 1/0 field."""
     return request.form.get(name, "") in ("1", "on", "true", "yes")
+
+
+def arg_id(name: str) -> int | None:
+    """An id from the query string; anything that cannot be one is None (so: not found)."""
+    raw = request.args.get(name, "").strip()
+    if not raw.isdecimal() or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a URL, bounded to what the database can hold: a larger number is a 404,
+    not an overflow inside the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)

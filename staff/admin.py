@@ -152,11 +152,9 @@ def set_standard():
 def audit_page():
     """Every transition with who and when, filtered by room, staff member and day."""
     filters = audit.Filters(
-        room_id=request.args.get("room", type=int),
-        staff_id=request.args.get("staff", type=int),
-        day=_day_arg(),
+        room_id=forms.arg_id("room"), staff_id=forms.arg_id("staff"), day=_day_arg()
     )
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(forms.arg_id("page") or 1, audit.LAST_PAGE)
     return render_template(
         "staff/admin/audit.html",
         events=audit.events(current_user.store, filters, page),

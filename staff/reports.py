@@ -7,7 +7,7 @@ from flask import Response, current_app, render_template, request, stream_with_c
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist import metrics, reports_csv, visits
+from assist import forms, metrics, reports_csv, visits
 from assist.errors import NotFound, Refused
 from assist.extensions import db
 from assist.models import Role, Store
@@ -76,7 +76,8 @@ def _stores(chosen: str) -> tuple[list[Store], bool]:
         return _choosable_stores(), True
     if not chosen:
         return [current_user.store], False
-    store = db.session.get(Store, int(chosen)) if chosen.isdigit() else None
+    store_id = forms.arg_id("store")
+    store = db.session.get(Store, store_id) if store_id else None
     if store is None or not (is_admin or store.id == current_user.store_id):
         raise NotFound("No such store among those you can see.")
     return [store], False

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from assist.extensions import db, limiter
+from assist.extensions import db, limiter, socketio
 from assist.models import LIVE_STATES, Rating, Request, RequestEvent, Visit
 
-from .conftest import csrf_from, pair_tablet, room_named
+from .conftest import csrf_from, pair_tablet, room_named, sign_in
 
 # Text a customer or an attacker might send: ordinary words, digits, markup, control characters.
 TEXT = st.one_of(
@@ -158,10 +158,88 @@ def test_kiosk_pages_never_fail(tablet, path, query):
 
 
 @FUZZ
-@given(request_id=st.integers(min_value=-1, max_value=2**31), score=st.integers(-3, 12))
+@given(request_id=st.integers(min_value=-1, max_value=2**70), score=st.integers(-3, 12))
 def test_kiosk_ids_in_paths_never_fail(tablet, request_id, score):
     client, token = tablet
     headers = {"X-CSRFToken": token, "HX-Request": "true"}
     assert client.post(f"/kiosk/requests/{request_id}/cancel", headers=headers).status_code < 500
     assert client.get(f"/kiosk/rating/{score}").status_code < 500
+    assert_consistent()
+
+
+STAFF_POSTS = [
+    "/staff/duty",
+    "/staff/admin/rooms",
+    "/staff/admin/staff",
+    "/staff/admin/menus",
+    "/staff/admin/standards",
+    "/staff/admin/staff/1/active",
+    "/staff/admin/staff/1/secret",
+    "/staff/admin/menus/1/active",
+    "/staff/board/recoveries/1",
+    "/staff/board/rooms/1/reset",
+    "/staff/requests/1/claim",
+    "/staff/requests/1/complete",
+    "/staff/admin/rooms/1/pairing-code",
+]
+STAFF_FIELDS = [
+    "duty",
+    "area",
+    "name",
+    "role",
+    "secret",
+    "kind",
+    "age_restricted",
+    "active",
+    "acknowledge_within",
+    "complete_within",
+    "action",
+    "note",
+]
+STAFF_FORMS = st.dictionaries(st.sampled_from(STAFF_FIELDS), TEXT, max_size=6)
+STAFF_GETS = ["/staff/reports", "/staff/admin/audit", "/staff/admin/catalogue"]
+QUERY_FIELDS = ["store", "from", "to", "room", "staff", "day", "page", "q"]
+
+
+@pytest.fixture
+def manager(client, store, app):
+    limiter.enabled = False
+    sign_in(client, store, "Maria Kask", "manager-demo")
+    yield client, csrf_from(client.get("/staff/"))
+    limiter.enabled = True
+
+
+@FUZZ
+@given(path=st.sampled_from(STAFF_POSTS), form=STAFF_FORMS)
+def test_staff_forms_never_fail_or_half_write(manager, path, form):
+    client, token = manager
+    response = client.post(path, data=form, headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code < 500, response.text
+    assert_consistent()
+
+
+@FUZZ
+@given(path=st.sampled_from(STAFF_GETS), query=st.dictionaries(st.sampled_from(QUERY_FIELDS), TEXT))
+def test_staff_pages_never_fail_on_odd_queries(manager, path, query):
+    client, _ = manager
+    assert client.get(path, query_string=query).status_code < 500
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@FUZZ
+@given(event=st.sampled_from(["received", "heartbeat", "claim", "nonsense"]), payload=JSONISH)
+def test_socket_events_never_break_the_connection(manager, app, event, payload):
+    client, _ = manager
+    socket = socketio.test_client(app, namespace="/staff", flask_test_client=client)
+    socket.emit(event, payload, namespace="/staff")
+    assert socket.is_connected("/staff")
+    socket.disconnect(namespace="/staff")
     assert_consistent()

@@ -1,0 +1,29 @@
+"""A real eventlet server for the whole end-to-end session, and its devices."""
+
+import pytest
+
+from .clients import Handheld, Tablet
+from .server import LiveServer, server_env
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("e2e")
+    server = LiveServer(workdir, server_env(workdir)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def devices(live_server):
+    """Make tablets and handhelds; their sockets are closed after the test."""
+    made = []
+
+    def make(kind, *args):
+        device = {"tablet": Tablet, "handheld": Handheld}[kind](live_server.base_url)
+        made.append(device)
+        return device
+
+    yield make
+    for device in made:
+        device.disconnect()

@@ -1,0 +1,33 @@
+"""The story in two browsers, as people play it: no reloads, no console errors."""
+
+from playwright.sync_api import expect
+
+from .browser import PHONE, TABLET, chromium, sign_in, watched_page
+
+
+def test_kiosk_and_handheld_follow_each_other_live(live_server):
+    problems = []
+    code = live_server.pairing_codes()["Room 2"]
+    with chromium() as browser:
+        kiosk = watched_page(browser, TABLET, problems)
+        kiosk.goto(f"{live_server.base_url}/kiosk/pair?code={code}")
+        kiosk.get_by_text("Tap to start").click()
+
+        phone = watched_page(browser, PHONE, problems)
+        sign_in(phone, live_server.base_url, "Anna Tamm", "1111")
+        phone.get_by_text("On duty").click()
+        expect(phone.locator("#duty .is-chosen")).to_have_text("On duty")
+
+        kiosk.get_by_text("Call a consultant").first.click()
+        expect(kiosk.locator("#status")).to_contain_text("Sent")
+
+        card = phone.locator("article", has_text="Women · Room 2")
+        expect(card).to_be_visible()  # arrived without a reload
+        card.get_by_role("button", name="I'm on it").click()
+        expect(kiosk.locator("#status")).to_contain_text("Anna is on the way")
+
+        phone.locator("article", has_text="Women · Room 2").get_by_role(
+            "button", name="Done"
+        ).click()
+        expect(kiosk.locator("#status")).to_contain_text("Done")
+    assert problems == []

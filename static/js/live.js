@@ -70,7 +70,9 @@
   }, { passive: true });
 
   function alertNewRequest() {
-    if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+    // Like sound, vibration needs a tap on the page first; asking sooner only logs an error.
+    const touched = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+    if (navigator.vibrate && touched) navigator.vibrate([200, 100, 200]);
     if (!audio || audio.state !== "running") return;
     [0, 0.18].forEach(function (delay) {
       const tone = audio.createOscillator();

@@ -1,0 +1,79 @@
+"""`python -m tests.screenshots`: play a short story on a fresh server and photograph it for the
+README (docs/screenshots/*.png)."""
+
+import tempfile
+from pathlib import Path
+
+from tests.e2e.browser import DESKTOP, PHONE, TABLET, chromium, sign_in, watched_page
+from tests.e2e.server import ROOT, LiveServer, server_env
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as workdir:
+        server = LiveServer(Path(workdir), server_env(Path(workdir))).start()
+        try:
+            photograph(server)
+        finally:
+            server.stop()
+    print(f"screenshots written to {OUT}")
+
+
+def photograph(server: LiveServer) -> None:
+    problems: list[str] = []
+    codes = server.pairing_codes()
+    with chromium() as browser:
+        kiosks = {room: kiosk(browser, server, codes[room], problems) for room in codes}
+        shoot(kiosks["Room 1"], "kiosk-menu")
+        ask_for_size(kiosks["Room 3"])
+        shoot(kiosks["Room 3"], "kiosk-size")
+        kiosks["Room 3"].get_by_role("button", name="28 Not in stock").click()
+        kiosks["Room 5"].get_by_text("A drink").first.click()
+        kiosks["Room 5"].get_by_text("Champagne").click()
+        kiosks["Room 4"].get_by_text("Something for the room").first.click()
+        kiosks["Room 4"].get_by_text("Foot covers").click()
+        kiosks["Room 1"].get_by_text("Call a consultant").first.click()
+
+        phone = watched_page(browser, PHONE, problems)
+        sign_in(phone, server.base_url, "Anna Tamm", "1111")
+        phone.get_by_text("On duty").click()
+        phone.locator("article", has_text="Room 1").get_by_role("button", name="I'm on it").click()
+        phone.wait_for_timeout(800)
+        phone.evaluate("window.scrollTo(0, 0)")
+        shoot(phone, "handheld-queue")
+        kiosks["Room 1"].wait_for_timeout(500)
+        shoot(kiosks["Room 1"], "kiosk-status-claimed")
+
+        manager = watched_page(browser, DESKTOP, problems)
+        sign_in(manager, server.base_url, "Maria Kask", "manager-demo")
+        manager.goto(server.base_url + "/staff/board")
+        manager.wait_for_timeout(800)
+        shoot(manager, "board", full_page=True)
+        manager.goto(server.base_url + "/staff/admin")
+        shoot(manager, "admin-rooms", full_page=True)
+    if problems:
+        raise SystemExit(f"the pages reported errors: {problems}")
+
+
+def kiosk(browser, server, code, problems):
+    page = watched_page(browser, TABLET, problems)
+    page.goto(f"{server.base_url}/kiosk/pair?code={code}")
+    page.get_by_text("Tap to start").click()
+    return page
+
+
+def ask_for_size(page) -> None:
+    page.get_by_text("Another size or colour").first.click()
+    page.get_by_text("Slim jeans").first.click()
+    page.wait_for_timeout(300)
+
+
+def shoot(page, name: str, full_page: bool = False) -> None:
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import catalogue, clock, recovery, standards
+from . import catalogue, clock, localtime, metrics, recovery, standards
 from .extensions import db
 from .models import (
     LIVE_STATES,
@@ -53,6 +53,7 @@ class Board:
     on_duty: list[StaffMember]
     on_break: list[StaffMember]
     recoveries: list[recovery.Case]
+    today: metrics.KindFigures  # all requests created today so far, in the store's calendar
 
     @property
     def alarms(self) -> list[RoomStatus]:
@@ -70,7 +71,14 @@ def board(store: Store) -> Board:
         on_duty=on_duty,
         on_break=[m for m in consultants if m.duty == Duty.BREAK],
         recoveries=recovery.waiting(store.id),
+        today=today_so_far(store),
     )
+
+
+def today_so_far(store: Store) -> metrics.KindFigures:
+    today = localtime.today(store.timezone)
+    scope = metrics.Scope((store,), today, today)
+    return metrics.overall(scope, metrics.kind_figures(scope))
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:

@@ -98,3 +98,21 @@ def test_a_low_rating_waits_on_the_board_until_recovered(store):
     assert board.board(store).recoveries == []
     with pytest.raises(Refused, match="already"):
         recovery.record(store.id, rating.id, maria, "resolved", "")
+
+
+def test_todays_numbers_so_far(store):
+    room, tablet = paired(store, "Room 1")
+    anna = staff_named(store, "Anna Tamm")
+    with at(0):
+        fast = lifecycle.open_request(visits.start_visit(room), Kind.CONSULTANT, tablet=tablet)
+    with at(42):
+        lifecycle.claim(fast.id, anna)
+    with at(100):
+        lifecycle.complete(fast.id, anna)
+        slow = lifecycle.open_request(visits.current_visit(room.id), Kind.CONSULTANT, tablet=tablet)
+    with at(200):
+        lifecycle.claim(slow.id, anna)  # 100 s: past the 60 s acknowledge target
+    with at(210):
+        today = board.board(store).today
+    assert today.count == 2 and today.within == 1
+    assert today.acknowledge.median == 71  # halfway between 42 and 100

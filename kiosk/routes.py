@@ -9,12 +9,12 @@ from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response
 from flask_limiter.util import get_remote_address
 
-from assist import catalogue, lifecycle, menus, pairing, visits
+from assist import catalogue, forms, lifecycle, menus, pairing, visits
 from assist.errors import NotFound
 from assist.extensions import htmx, limiter
 from assist.models import Kind, Visit
 
-from . import bp, forms
+from . import bp
 from .tablet import current_tablet, remember_tablet
 
 REQUEST_KINDS = (Kind.CONSULTANT, Kind.SIZE, Kind.DRINK, Kind.AMENITY)

@@ -24,7 +24,20 @@ def managers_room(store_id: int) -> str:
 
 def request_changed(request: Request, event: RequestEvent) -> None:
     """Tell the store's handhelds and the room's tablet that a request moved."""
-    payload = {
+    payload = _about(request, event)
+    socketio.emit("request", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
+    socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
+
+
+def escalated(request: Request, event: RequestEvent, level: int) -> None:
+    """A request waited too long: the floor hears it again; level 2 means the manager too."""
+    payload = {**_about(request, event), "level": level}
+    socketio.emit("alert", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
+
+
+def _about(request: Request, event: RequestEvent) -> dict:
+    """The one shape of every request nudge; `seq` lets a device notice one it missed."""
+    return {
         "seq": event.id,
         "request": request.id,
         "room": request.room_id,
@@ -33,21 +46,6 @@ def request_changed(request: Request, event: RequestEvent) -> None:
         "state": request.state,
         "by": request.claimed_by.first_name if request.claimed_by else None,
     }
-    socketio.emit("request", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
-    socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
-
-
-def escalated(request: Request, event: RequestEvent, level: int) -> None:
-    """A request waited too long: the floor hears it again; at level 2 the managers too."""
-    payload = {
-        "seq": event.id,
-        "request": request.id,
-        "room": request.room_id,
-        "kind": request.kind,
-        "action": event.action,
-        "level": level,
-    }
-    socketio.emit("alert", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
 
 
 def low_rating(rating: Rating) -> None:

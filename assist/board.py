@@ -54,6 +54,7 @@ class Board:
     on_break: list[StaffMember]
     recoveries: list[recovery.Case]
     today: metrics.KindFigures  # all requests created today so far, in the store's calendar
+    silent_handhelds: set[int]  # on duty, but their handheld has not been heard from
 
     @property
     def alarms(self) -> list[RoomStatus]:
@@ -72,6 +73,7 @@ def board(store: Store) -> Board:
         on_break=[m for m in consultants if m.duty == Duty.BREAK],
         recoveries=recovery.waiting(store.id),
         today=today_so_far(store),
+        silent_handhelds={m.id for m in on_duty if _silent(m.last_seen_at, now)},
     )
 
 
@@ -126,7 +128,6 @@ def _consultants(store_id: int) -> list[StaffMember]:
 
 
 def _rooms(store: Store, on_duty: list[StaffMember], now: datetime) -> list[RoomStatus]:
-    silent_after = timedelta(seconds=current_app.config["TABLET_SILENT_SECONDS"])
     visits = _current_visits(store.id)
     tidy = _rooms_needing_tidy(store.id)
     covered_areas = {m.duty_area for m in on_duty}
@@ -135,18 +136,22 @@ def _rooms(store: Store, on_duty: list[StaffMember], now: datetime) -> list[Room
             room=room,
             visit=visits.get(room.id),
             needs_tidy=room.id in tidy,
-            tablet=_tablet_state(room.tablet, now, silent_after),
+            tablet=_tablet_state(room.tablet, now),
             uncovered=room.id in visits and not ({"", room.area} & covered_areas),
         )
         for room in store.rooms
     ]
 
 
-def _tablet_state(tablet: Tablet | None, now: datetime, silent_after: timedelta) -> str:
+def _tablet_state(tablet: Tablet | None, now: datetime) -> str:
     if tablet is None:
         return "unpaired"
-    last_heard = tablet.last_seen_at or tablet.paired_at
-    return "online" if now - last_heard < silent_after else "silent"
+    return "silent" if _silent(tablet.last_seen_at or tablet.paired_at, now) else "online"
+
+
+def _silent(last_heard: datetime | None, now: datetime) -> bool:
+    silent_after = timedelta(seconds=current_app.config["TABLET_SILENT_SECONDS"])
+    return last_heard is None or now - last_heard >= silent_after
 
 
 def _current_visits(store_id: int) -> dict[int, Visit]:

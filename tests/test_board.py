@@ -75,7 +75,11 @@ def test_rooms_show_occupied_tidy_silent_and_uncovered(store):
         rooms = {status.room.name: status for status in board.board(store).rooms}
     assert rooms["Room 4"].tablet == "silent" and rooms["Room 1"].tablet == "online"
 
-    team.set_duty(staff_named(store, "Anna Tamm"), "on", "Men")
+    anna = staff_named(store, "Anna Tamm")
+    team.set_duty(anna, "on", "Men")
+    assert board.board(store).silent_handhelds == {anna.id}  # on duty, handheld never heard
+    team.seen(anna)
+    assert board.board(store).silent_handhelds == set()
     assert {s.room.name for s in board.board(store).rooms if s.uncovered} == {"Room 1"}
     team.set_duty(staff_named(store, "Boris Ivanov"), "on", "Women")
     assert not any(s.uncovered for s in board.board(store).rooms)

@@ -155,3 +155,14 @@ def test_a_handheld_confirms_receipt_over_the_socket(app, client, store):
     assert socket.emit("received", {"request": call.id}, namespace="/staff", callback=True) is True
     assert socket.emit("received", {"request": "x"}, namespace="/staff", callback=True) is False
     assert socket.emit("heartbeat", namespace="/staff", callback=True)["seq"] > 0
+
+
+def test_a_comment_with_markup_shows_as_text_on_the_board(client, store):
+    room = room_named(store, "Room 1")
+    tablet, _ = pairing.pair(pairing.issue_code(room).code)
+    lifecycle.open_request(visits.start_visit(room), Kind.CONSULTANT, tablet=tablet)
+    visits.rate_visit(visits.current_visit(room.id), 1, [], "<script>alert('x')</script>", None)
+    sign_in(client, store, "Maria Kask", "manager-demo")
+    board = client.get("/staff/board").text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in board
+    assert "<script>alert" not in board

@@ -780,3 +780,20 @@ def test_the_next_customer_starts_in_the_stores_language(kiosk):
     kiosk.tap("/kiosk/language", lang="uk")
     kiosk.tap("/kiosk/visit/end")
     assert '<html lang="en">' in kiosk.get("/kiosk/").text
+
+
+def test_a_retried_tap_with_the_same_key_makes_one_request_even_after_it_was_done(client, store):
+    pair_tablet(client, room_named(store, "Room 1"))
+    token = csrf_from(client.get("/kiosk/"))
+    headers = {"X-CSRFToken": token, "HX-Request": "true"}
+    tap = {"kind": "consultant", "client_key": "tap-1"}
+    assert client.post("/kiosk/requests", data=tap, headers=headers).status_code == 200
+    (request,) = db.session.scalars(select(Request)).all()
+    anna = staff_named(store, "Anna Tamm")
+    lifecycle.claim(request.id, anna)
+    lifecycle.complete(request.id, anna)
+    again = client.post("/kiosk/requests", data=tap, headers=headers)
+    assert again.status_code == 200 and "Done" in again.text
+    assert db.session.scalar(select(func.count()).select_from(Request)) == 1
+    client.post("/kiosk/requests", data={**tap, "client_key": "tap-2"}, headers=headers)
+    assert db.session.scalar(select(func.count()).select_from(Request)) == 2

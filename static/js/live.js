@@ -131,6 +131,7 @@
   });
   // A request that never reached the server must never look as if it was sent.
   body.addEventListener("htmx:sendError", function () {
+    if (body.dataset.outboxPending !== undefined) return;  // kiosk.js is re-sending it
     const problem = document.getElementById("problem");
     const template = document.getElementById("send-error");
     if (problem && template) problem.replaceChildren(template.content.cloneNode(true));

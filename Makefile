@@ -5,10 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask
 VENDORED := static/vendor/htmx.min.js static/vendor/socket.io.min.js
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: setup run test lint bench screenshots clean distclean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed $(CATALOGS)
 	@for f in $(VENDORED); do test -f $$f || { node scripts/vendor.mjs; break; }; done
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -20,6 +21,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
 		-r requirements-dev.txt
 	@touch $@
+
+# The kiosk's languages: .po files are kept in git, the compiled .mo files are made here.
+translations/%.mo: translations/%.po $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile -i $< -o $@ >/dev/null
 
 # `npm ci` empties node_modules/ and runs the postinstall script that fills static/vendor/.
 node_modules/.installed: package.json package-lock.json scripts/vendor.mjs

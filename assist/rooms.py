@@ -1,11 +1,11 @@
 """Fitting rooms of a store."""
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import FittingRoom
+from .saving import commit_or_refuse
 
 
 def add_room(store_id: int, name: str, area: str) -> FittingRoom:
@@ -14,11 +14,7 @@ def add_room(store_id: int, name: str, area: str) -> FittingRoom:
         raise Refused("Give the room a name (and an area) of at most 60 characters.")
     room = FittingRoom(store_id=store_id, name=name, area=area)
     db.session.add(room)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise Refused(f"There is already a room called {name}.") from error
+    commit_or_refuse(f"There is already a room called {name}.")
     return room
 
 

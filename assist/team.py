@@ -3,13 +3,13 @@
 import re
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from . import clock, notify, pairing
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import Duty, Role, StaffMember, Store
+from .saving import commit_or_refuse
 
 PIN_PATTERN = re.compile(r"\d{4,6}")
 MIN_PASSWORD = 8
@@ -62,11 +62,7 @@ def add_member(actor: StaffMember, name: str, role: str, secret: str) -> StaffMe
     member = StaffMember(store_id=actor.store_id, name=name, role=role)
     member.set_secret(check_secret(role, secret))
     db.session.add(member)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise Refused(f"There is already someone called {name} in this store.") from error
+    commit_or_refuse(f"There is already someone called {name} in this store.")
     notify.staff_changed(actor.store_id)
     return member
 

@@ -11,6 +11,7 @@ from . import clock, lifecycle, recovery
 from .errors import Refused
 from .extensions import db
 from .models import LIVE_STATES, FittingRoom, Rating, Request, Visit
+from .saving import commit_or_refuse
 
 END_REASONS = ("rated", "done", "reset", "idle")
 MAX_COMMENT = 500
@@ -103,11 +104,7 @@ def rate_visit(
     )
     db.session.add(rating)
     changes = _close(visit, "rated")
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise Refused("This visit has already been rated.") from error
+    commit_or_refuse("This visit has already been rated.")
     lifecycle.announce(changes)
     recovery.alert_if_low(rating)
     return rating

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from assist import create_app, demo, pairing
 from assist.config import TestConfig
 from assist.extensions import db, limiter
-from assist.models import FittingRoom, Role, StaffMember, Store
+from assist.models import FittingRoom, RequestEvent, Role, StaffMember, Store
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +82,12 @@ def staff_named(store: Store, name: str) -> StaffMember:
     return db.session.scalar(
         select(StaffMember).where(StaffMember.store_id == store.id, StaffMember.name == name)
     )
+
+
+def actions_of(request_id: int) -> list[str]:
+    """What happened to a request, in order, as the event trail has it."""
+    query = select(RequestEvent.action).where(RequestEvent.request_id == request_id)
+    return list(db.session.scalars(query.order_by(RequestEvent.id)))
 
 
 def outsider(role: Role = Role.CONSULTANT, secret: str = "1111") -> StaffMember:

@@ -10,7 +10,7 @@ from assist import clock, demo, escalation, lifecycle, pairing, standards, visit
 from assist.extensions import db
 from assist.models import Kind, Request, RequestEvent, Tablet
 
-from .conftest import room_named, staff_named
+from .conftest import actions_of, room_named, staff_named
 
 T0 = datetime(2026, 11, 22, 12, 0, 0)
 
@@ -25,14 +25,6 @@ def call(any_db_app):
         return lifecycle.open_request(visits.start_visit(room), Kind.CONSULTANT, tablet=tablet)
 
 
-def trail(request_id):
-    return db.session.scalars(
-        select(RequestEvent.action)
-        .where(RequestEvent.request_id == request_id)
-        .order_by(RequestEvent.id)
-    ).all()
-
-
 def sweep_at(seconds_after_t0):
     with clock.frozen(T0 + timedelta(seconds=seconds_after_t0)):
         return escalation.sweep()
@@ -45,7 +37,7 @@ def test_the_ladder_climbs_and_repeats_until_someone_takes_it(call):
     assert [a.level for a in sweep_at(90)] == [1]
     assert [a.level for a in sweep_at(120)] == [2]  # twice the target: the manager
     assert [a.level for a in sweep_at(150)] == [2]
-    assert trail(call.id) == [
+    assert actions_of(call.id) == [
         "created",
         "alerted_floor",
         "alert_repeated",
@@ -67,7 +59,7 @@ def test_a_store_standard_changes_when_alerts_start(call):
 
 def test_a_late_sweep_jumps_straight_to_the_level_due(call):
     assert [a.level for a in sweep_at(500)] == [2]
-    assert trail(call.id) == ["created", "alerted_manager"]
+    assert actions_of(call.id) == ["created", "alerted_manager"]
 
 
 def test_a_restart_between_sweeps_neither_repeats_nor_forgets(call, any_db_app):
@@ -76,7 +68,7 @@ def test_a_restart_between_sweeps_neither_repeats_nor_forgets(call, any_db_app):
     db.engine.dispose()
     assert sweep_at(61) == []
     assert [a.level for a in sweep_at(121)] == [2]
-    assert trail(call.id).count("alerted_floor") == 1
+    assert actions_of(call.id).count("alerted_floor") == 1
 
 
 def test_two_sweepers_at_once_alert_once(call, any_db_app):
@@ -94,7 +86,7 @@ def test_two_sweepers_at_once_alert_once(call, any_db_app):
         for thread in threads:
             thread.join()
     assert len(found) == 1
-    assert trail(call.id) == ["created", "alerted_floor"]
+    assert actions_of(call.id) == ["created", "alerted_floor"]
 
 
 def test_a_cancelled_request_is_never_escalated(call):

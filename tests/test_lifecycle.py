@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from assist import catalogue, clock, demo, lifecycle, menus, pairing, visits
 from assist.errors import Conflict, NotFound, Refused, TooMany
 from assist.extensions import db
-from assist.models import Kind, Request, RequestEvent, State, Visit
+from assist.models import Kind, Request, State, Visit
 
-from .conftest import outsider, room_named, staff_named
+from .conftest import actions_of, outsider, room_named, staff_named
 
 T0 = datetime(2026, 11, 22, 10, 0, 0)
 
@@ -37,14 +37,6 @@ def ask(world, kind=Kind.CONSULTANT, **what):
     return lifecycle.open_request(visit, kind, tablet=world["tablet"], **what)
 
 
-def actions(request_id):
-    return db.session.scalars(
-        select(RequestEvent.action)
-        .where(RequestEvent.request_id == request_id)
-        .order_by(RequestEvent.id)
-    ).all()
-
-
 def test_open_claim_complete_records_times_and_events(world):
     with clock.frozen(T0) as advance:
         request = ask(world)
@@ -57,7 +49,7 @@ def test_open_claim_complete_records_times_and_events(world):
     assert request.acknowledged_at - request.created_at == timedelta(seconds=42)
     assert request.completed_at - request.created_at == timedelta(seconds=102)
     assert request.claimed_by.name == "Anna Tamm"
-    assert actions(request.id) == ["created", "claimed", "completed"]
+    assert actions_of(request.id) == ["created", "claimed", "completed"]
 
 
 @pytest.mark.parametrize("state_before", ["open", "acknowledged"])
@@ -67,7 +59,7 @@ def test_customer_can_cancel_while_live(world, state_before):
         lifecycle.claim(request.id, world["anna"])
     lifecycle.cancel(request.id, world["tablet"])
     assert db.session.get(Request, request.id).state == State.CANCELLED
-    assert actions(request.id)[-1] == "cancelled"
+    assert actions_of(request.id)[-1] == "cancelled"
 
 
 def test_second_claim_is_refused_naming_who_has_it(world):
@@ -76,7 +68,7 @@ def test_second_claim_is_refused_naming_who_has_it(world):
     with pytest.raises(Conflict, match="Anna is already on it"):
         lifecycle.claim(request.id, world["boris"])
     assert db.session.get(Request, request.id).claimed_by.name == "Anna Tamm"
-    assert actions(request.id) == ["created", "claimed"]
+    assert actions_of(request.id) == ["created", "claimed"]
 
 
 @pytest.mark.parametrize(
@@ -99,11 +91,11 @@ def test_refused_transitions_change_nothing(world, setup, refused, message):
     }
     for step in setup:
         do[step]()
-    before = (db.session.get(Request, request.id).state, actions(request.id))
+    before = (db.session.get(Request, request.id).state, actions_of(request.id))
     with pytest.raises(Conflict, match=message):
         do[refused]()
     db.session.expire_all()
-    assert (db.session.get(Request, request.id).state, actions(request.id)) == before
+    assert (db.session.get(Request, request.id).state, actions_of(request.id)) == before
 
 
 def test_ending_the_visit_abandons_open_requests_but_keeps_claimed_ones(world):
@@ -186,7 +178,7 @@ def test_concurrent_claims_have_exactly_one_winner(world, any_db_app):
     for thread in threads:
         thread.join()
     assert sorted(results) == ["lost"] * 7 + ["won"]
-    assert actions(request.id).count("claimed") == 1
+    assert actions_of(request.id).count("claimed") == 1
 
 
 def test_rating_ends_the_visit_and_is_validated(world):

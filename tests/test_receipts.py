@@ -3,13 +3,11 @@
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from assist import clock, demo, lifecycle, pairing, receipts, team, visits
-from assist.extensions import db
-from assist.models import Kind, RequestEvent
+from assist.models import Kind
 
-from .conftest import outsider, room_named, staff_named
+from .conftest import actions_of, outsider, room_named, staff_named
 
 T0 = datetime(2026, 11, 22, 12, 0, 0)
 
@@ -30,18 +28,13 @@ def sweep_at(seconds):
         return receipts.sweep()
 
 
-def trail_of(request_id):
-    query = select(RequestEvent.action).where(RequestEvent.request_id == request_id)
-    return db.session.scalars(query.order_by(RequestEvent.id)).all()
-
-
 def test_unconfirmed_request_is_resent_then_reported_once(world):
     assert sweep_at(4) == 0
     assert sweep_at(5) == 1
     assert sweep_at(6) == 0
     assert sweep_at(10) == 1
     assert sweep_at(60) == 0
-    assert trail_of(world["call"].id) == ["created", "resent", "undelivered"]
+    assert actions_of(world["call"].id) == ["created", "resent", "undelivered"]
 
 
 def test_a_receipt_from_a_handheld_on_duty_settles_it(world):

@@ -322,6 +322,7 @@ def report(scope: Scope) -> Report:
     kinds = kind_figures(scope)
     rating_figures = ratings(scope)
     heat = heat_map(scope)
+    target = acknowledge_target(scope)
     return Report(
         scope=scope,
         kinds=kinds,
@@ -332,8 +333,8 @@ def report(scope: Scope) -> Report:
         rooms=rooms(scope),
         heat=heat,
         trend=trend(scope),
-        staffing=staffing_advice(scope, heat) if scope.store else None,
-        acknowledge_target=acknowledge_target(scope),
+        staffing=staffing_advice(scope, heat, target) if scope.store else None,
+        acknowledge_target=target,
     )
 
 
@@ -423,18 +424,16 @@ def percentiles(
 ) -> dict[object, tuple[float | None, ...]]:
     """percentile_cont of `value` for each `group` (or overall, keyed None) over the scope's
     requests where `present`: windowed ranks, and only the rows next to each wanted rank."""
-    partition = [group] if group is not None else None
-    ranked = (
-        requests_in(
-            scope,
-            (group if group is not None else literal_column("0")).label("g"),
-            value.label("v"),
-            func.row_number().over(partition_by=partition, order_by=value).label("rn"),
-            func.count().over(partition_by=partition).label("n"),
-        )
-        .where(present)
-        .subquery()
-    )
+    key = group if group is not None else literal_column("0")
+    # The value is computed once, in an inner query; ranking it there too would compute it twice.
+    values = requests_in(scope, key.label("g"), value.label("v")).where(present).subquery()
+    partition = [values.c.g] if group is not None else None
+    ranked = select(
+        values.c.g,
+        values.c.v,
+        func.row_number().over(partition_by=partition, order_by=values.c.v).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).subquery()
     # ⌊h⌋ = 1 + (n − 1)·p with integer division, the same in both dialects.
     lows = [1 + (ranked.c.n - 1) * f.numerator // f.denominator for f in fractions]
     near = or_(*(or_(ranked.c.rn == low, ranked.c.rn == low + 1) for low in lows))
@@ -718,7 +717,9 @@ def _as_date(value) -> date:
 # --- staffing ---------------------------------------------------------------------------------
 
 
-def staffing_advice(scope: Scope, heat: HeatMap | None = None) -> StaffingAdvice:
+def staffing_advice(
+    scope: Scope, heat: HeatMap | None = None, target: int | None = None
+) -> StaffingAdvice:
     """Consultants needed per weekday-hour by Erlang C, beside those who actually worked.
 
     Arrival rate = requests created in that weekday-hour ÷ the number of such hours in the
@@ -729,13 +730,13 @@ def staffing_advice(scope: Scope, heat: HeatMap | None = None) -> StaffingAdvice
     Target = the shortest acknowledge target among the kinds requested in the period."""
     store = scope.store
     handle, measured = _handle_seconds(scope, store)
-    target = acknowledge_target(scope)
+    target = target or acknowledge_target(scope)
     level = current_app.config["STAFFING_SERVICE_LEVEL"]
     advice = _advice_per_hour(scope, heat or heat_map(scope), handle, target, level)
     now = localtime.to_local(clock.now(), store.timezone)
+    # Duty is known only as it is now: it goes beside the current hour of the week.
     current = (now.weekday(), now.hour)
-    if scope.first <= now.date() <= scope.last:
-        advice[current] = _with_on_duty(advice.get(current), current, _on_duty_now(store))
+    advice[current] = _with_on_duty(advice.get(current), current, _on_duty_now(store))
     return StaffingAdvice(handle, measured, target, level, advice, current)
 
 

@@ -321,6 +321,8 @@ class Rating(db.Model):
     __table_args__ = (
         CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
         CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="nps_range"),
+        # Reports select a period's ratings by when they were given.
+        Index("ix_ratings_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,6 +34,7 @@ def reports():
         "staff/reports.html",
         report=metrics.report(scope),
         stores=_choosable_stores(),
+        chain_choice=current_user.role == Role.ADMIN,
         chosen=request.args.get("store") or str(scope.stores[0].id),
         csv_args=_period_args(scope),
         weekdays=WEEKDAYS,

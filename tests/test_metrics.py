@@ -147,7 +147,9 @@ def test_an_empty_period_has_zero_counts_and_no_times(shop):
     assert report.ratings.nps is None and report.ranking == [] and report.rooms == []
     assert [d.count for d in report.trend] == [0] * 7
     assert sum(b.count for b in report.acknowledge_bins) == 0
-    assert report.staffing.hours == {} and not report.staffing.handle_measured
+    (now,) = report.staffing.hours.values()  # only the current hour, with who is on duty now
+    assert (now.arrivals, now.needed, now.on_duty_now) == (0, 0, 0)
+    assert not report.staffing.handle_measured
     assert report.staffing.handle_seconds == 144  # (60+120+240+120+180) / 5, the standard's
 
 

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import pytest
 
-import staff.reports  # noqa: F401 - registers the report routes until staff/__init__ imports them
 from assist.extensions import db
 from assist.models import FittingRoom, Kind, Role, State
 
@@ -81,7 +80,8 @@ def test_consultants_may_not_see_reports(client, store, path):
 
 def test_a_manager_sees_only_their_own_store(manager, store):
     other = store_with("Riga", "Europe/Riga")
-    assert manager.get(f"/staff/reports?store={store.id}").status_code == 200
+    own = manager.get(f"/staff/reports?store={store.id}")
+    assert own.status_code == 200 and 'value="all"' not in own.text and "Riga" not in own.text
     assert manager.get(f"/staff/reports?store={other.id}").status_code == 404
     assert manager.get(f"/staff/reports/requests.csv?store={other.id}").status_code == 404
     assert manager.get("/staff/reports?store=nonsense").status_code == 404
@@ -180,3 +180,17 @@ def test_a_chain_csv_writes_each_store_on_its_own_clock(client, store):
         "Nordlys Tallinn": "2026-03-02T17:00:00+02:00",
         "New York": "2026-03-02T10:00:00-05:00",
     }
+
+
+def test_csv_streams_from_both_databases(any_db_app):
+    store = store_with("Tallinn", "Europe/Tallinn", consultants=("Anna",))
+    manager = staff_member(store, "Mari", Role.MANAGER, "manager-pass-1")
+    room = db.session.scalar(db.select(FittingRoom).where(FittingRoom.store_id == store.id))
+    for minute in range(3):
+        request_at(room, datetime(2026, 10, 25, 0, 30 + minute), acknowledged=30, completed=90)
+    db.session.commit()
+    client = signed_in(any_db_app.test_client(), manager)
+    header, *rows = rows_of(client.get(f"/staff/reports/requests.csv?from={DAY}&to={DAY}"))
+    assert len(rows) == 3
+    assert {row[header.index("within_standard")] for row in rows} == {"yes"}
+    assert rows[0][header.index("created_at")] == "2026-10-25T03:30:00+03:00"

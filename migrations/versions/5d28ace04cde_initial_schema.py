@@ -1,8 +1,8 @@
 """Initial schema
 
-Revision ID: 52499d307883
+Revision ID: 5d28ace04cde
 Revises: 
-Create Date: 2026-11-22 11:02:57.278874
+Create Date: 2026-11-22 12:28:58.464427
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '52499d307883'
+revision = '5d28ace04cde'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -154,6 +154,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ratings')),
     sa.UniqueConstraint('visit_id', name=op.f('uq_ratings_visit_id'))
     )
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        batch_op.create_index('ix_ratings_created_at', ['created_at'], unique=False)
+
     op.create_table('requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('store_id', sa.Integer(), nullable=False),
@@ -235,6 +238,9 @@ def downgrade():
         batch_op.drop_index('ix_requests_store_created')
 
     op.drop_table('requests')
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        batch_op.drop_index('ix_ratings_created_at')
+
     op.drop_table('ratings')
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.drop_index('uq_visit_room_current', sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))

@@ -15,6 +15,14 @@ def live_server(tmp_path_factory):
 
 
 @pytest.fixture
+def own_server(tmp_path):
+    """A fresh server of the test's own: nothing left by other tests, and it may be killed."""
+    server = LiveServer(tmp_path, server_env(tmp_path)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def devices(live_server):
     """Make tablets and handhelds; their sockets are closed after the test."""
     made = []

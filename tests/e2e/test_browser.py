@@ -5,16 +5,16 @@ from playwright.sync_api import expect
 from .browser import PHONE, TABLET, chromium, sign_in, watched_page
 
 
-def test_kiosk_and_handheld_follow_each_other_live(live_server):
+def test_kiosk_and_handheld_follow_each_other_live(own_server):
     problems = []
-    code = live_server.pairing_codes()["Room 2"]
+    code = own_server.pairing_codes()["Room 2"]
     with chromium() as browser:
         kiosk = watched_page(browser, TABLET, problems)
-        kiosk.goto(f"{live_server.base_url}/kiosk/pair?code={code}")
+        kiosk.goto(f"{own_server.base_url}/kiosk/pair?code={code}")
         kiosk.get_by_text("Tap to start").click()
 
         phone = watched_page(browser, PHONE, problems)
-        sign_in(phone, live_server.base_url, "Anna Tamm", "1111")
+        sign_in(phone, own_server.base_url, "Anna Tamm", "1111")
         phone.get_by_text("On duty").click()
         expect(phone.locator("#duty .is-chosen")).to_have_text("On duty")
 

@@ -8,23 +8,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 import socketio
 import sqlalchemy
 
 from .clients import Handheld, Tablet
-from .server import LiveServer, server_env
 
 ROOMS = ["Room 1", "Room 2", "Room 3", "Room 4", "Room 5"]
-
-
-@pytest.fixture
-def own_server(tmp_path):
-    """A server of this test's own, which it may kill."""
-    server = LiveServer(tmp_path, server_env(tmp_path)).start()
-    yield server
-    server.stop()
 
 
 def tablets(server):

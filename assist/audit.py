@@ -1,12 +1,12 @@
 """The audit trail as an admin reads it: every transition with who and when, filterable."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from . import localtime
 from .extensions import db
 from .models import Request, RequestEvent, Store
 
@@ -35,24 +35,8 @@ def events(store: Store, filters: Filters, page: int = 1) -> list[RequestEvent]:
     if filters.staff_id:
         query = query.where(RequestEvent.staff_id == filters.staff_id)
     if filters.day:
-        start, end = day_bounds(filters.day, store.timezone)
+        start, end = localtime.utc_bounds(filters.day, filters.day, store.timezone)
         query = query.where(RequestEvent.at >= start, RequestEvent.at < end)
     query = query.order_by(RequestEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     return list(db.session.scalars(query))
 
-
-def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
-    """The stored (naive UTC) instants where a local calendar day starts and ends; DST-safe."""
-    zone = ZoneInfo(timezone)
-    start = datetime.combine(day, time(), zone)
-    end = datetime.combine(day + timedelta(days=1), time(), zone)
-    return _naive_utc(start), _naive_utc(end)
-
-
-def local(at: datetime, timezone: str) -> datetime:
-    """A stored instant as the store's wall clock shows it."""
-    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(timezone))
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)

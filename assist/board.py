@@ -14,6 +14,7 @@ from .models import (
     Duty,
     FittingRoom,
     Kind,
+    Rating,
     Receipt,
     Request,
     Role,
@@ -53,6 +54,7 @@ class Board:
     on_duty: list[StaffMember]
     on_break: list[StaffMember]
     recoveries: list[recovery.Case]
+    recovered_today: list[Rating]
     today: metrics.KindFigures  # all requests created today so far, in the store's calendar
     silent_handhelds: set[int]  # on duty, but their handheld has not been heard from
 
@@ -72,9 +74,15 @@ def board(store: Store) -> Board:
         on_duty=on_duty,
         on_break=[m for m in consultants if m.duty == Duty.BREAK],
         recoveries=recovery.waiting(store.id),
+        recovered_today=recovery.handled_since(store.id, _start_of_today(store)),
         today=today_so_far(store),
         silent_handhelds={m.id for m in on_duty if _silent(m.last_seen_at, now)},
     )
+
+
+def _start_of_today(store: Store) -> datetime:
+    today = localtime.today(store.timezone)
+    return localtime.utc_bounds(today, today, store.timezone)[0]
 
 
 def today_so_far(store: Store) -> metrics.KindFigures:

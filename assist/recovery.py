@@ -48,6 +48,23 @@ def waiting(store_id: int) -> list[Case]:
     return [Case(rating, rating.visit) for rating in db.session.scalars(query)]
 
 
+def handled_since(store_id: int, since) -> list[Rating]:
+    """Low ratings recovered since `since`, latest first; each knows its time to recovery."""
+    query = (
+        select(Rating)
+        .join(Visit)
+        .join(FittingRoom)
+        .where(FittingRoom.store_id == store_id, Rating.score <= LOW_SCORE)
+        .where(Rating.recovered_at >= since)
+        .order_by(Rating.recovered_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def time_to_recovery(rating: Rating) -> int:
+    return int((rating.recovered_at - rating.created_at).total_seconds())
+
+
 def record(store_id: int, rating_id: int, actor: StaffMember, action: str, note: str) -> Rating:
     """Write down what was done; only the first record counts."""
     rating = db.session.get(Rating, rating_id)

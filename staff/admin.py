@@ -6,7 +6,7 @@ from datetime import date
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from assist import audit, catalogue, forms, menus, pairing, rooms, standards, team
+from assist import audit, catalogue, forms, localtime, menus, pairing, rooms, standards, team
 from assist.errors import Refused
 from assist.models import Kind, Role
 
@@ -163,7 +163,7 @@ def audit_page():
         page_size=audit.PAGE_SIZE,
         rooms=current_user.store.rooms,
         team=team.team(current_user.store_id),
-        local=audit.local,
+        local=localtime.to_local,
     )
 
 

@@ -53,5 +53,8 @@ def record_recovery(rating_id: int):
 
 def _render(template: str):
     return render_template(
-        template, board=live_board.board(current_user.store), recovery_actions=recovery.ACTIONS
+        template,
+        board=live_board.board(current_user.store),
+        recovery_actions=recovery.ACTIONS,
+        time_to_recovery=recovery.time_to_recovery,
     )

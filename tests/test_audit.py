@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from assist import audit, clock, demo, lifecycle, pairing, visits
+from assist import audit, clock, demo, lifecycle, localtime, pairing, visits
 from assist.models import Kind
 
 from .conftest import room_named, staff_named
@@ -37,7 +37,7 @@ def test_filters_by_room_staff_and_the_stores_local_day(app):
     assert trail(day=date(2026, 11, 23)) == []
 
 
-def test_day_bounds_follow_daylight_saving_time():
+def test_a_local_day_follows_daylight_saving_time():
     # Europe/Tallinn falls back on 2026-10-25: that local day lasts 25 hours.
-    start, end = audit.day_bounds(date(2026, 10, 25), "Europe/Tallinn")
+    start, end = localtime.utc_bounds(date(2026, 10, 25), date(2026, 10, 25), "Europe/Tallinn")
     assert start == datetime(2026, 10, 24, 21, 0) and end == datetime(2026, 10, 25, 22, 0)

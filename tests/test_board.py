@@ -91,15 +91,19 @@ def test_rooms_show_occupied_tidy_silent_and_uncovered(store):
 
 def test_a_low_rating_waits_on_the_board_until_recovered(store):
     room, tablet = paired(store, "Room 1")
-    lifecycle.open_request(visits.start_visit(room), Kind.CONSULTANT, tablet=tablet)
-    rating = visits.rate_visit(visits.current_visit(room.id), 1, ["felt_ignored"], "", None)
-    (case,) = board.board(store).recoveries
+    with at(0):
+        lifecycle.open_request(visits.start_visit(room), Kind.CONSULTANT, tablet=tablet)
+        rating = visits.rate_visit(visits.current_visit(room.id), 1, ["felt_ignored"], "", None)
+        (case,) = board.board(store).recoveries
     assert case.rating.id == rating.id and case.visit.room.name == "Room 1"
     maria = staff_named(store, "Maria Kask")
     with pytest.raises(Refused):
         recovery.record(store.id, rating.id, maria, "shrugged", "")
-    recovery.record(store.id, rating.id, maria, "apologised", "Offered a coffee")
-    assert board.board(store).recoveries == []
+    with at(300):
+        recovery.record(store.id, rating.id, maria, "apologised", "Offered a coffee")
+        shown = board.board(store)
+    assert shown.recoveries == [] and [r.id for r in shown.recovered_today] == [rating.id]
+    assert recovery.time_to_recovery(shown.recovered_today[0]) == 300
     with pytest.raises(Refused, match="already"):
         recovery.record(store.id, rating.id, maria, "resolved", "")
 

@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # The kiosk's languages: .po files are kept in git, the compiled .mo files are made here.
 translations/%.mo: translations/%.po $(VENV)/.installed
-	@$(VENV)/bin/pybabel compile -i $< -o $@ >/dev/null
+	@$(VENV)/bin/pybabel -q compile -i $< -o $@
 
 # `npm ci` empties node_modules/ and runs the postinstall script that fills static/vendor/.
 node_modules/.installed: package.json package-lock.json scripts/vendor.mjs

@@ -3,7 +3,7 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -82,6 +82,8 @@ def _check_secret_key(app: Flask) -> None:
 def _select_locale() -> str:
     """The language the customer picked, else the store's, else the browser's."""
     languages = Config.LANGUAGES
+    if not has_request_context():  # the CLI, the sweeper, a unit test
+        return Config.BABEL_DEFAULT_LOCALE
     if session.get("lang") in languages:
         return session["lang"]
     store = getattr(g, "store", None) or (

@@ -39,4 +39,3 @@ def events(store: Store, filters: Filters, page: int = 1) -> list[RequestEvent]:
         query = query.where(RequestEvent.at >= start, RequestEvent.at < end)
     query = query.order_by(RequestEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     return list(db.session.scalars(query))
-

@@ -95,9 +95,7 @@ def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
     """Open and acknowledged requests, the most urgent (escalated, then oldest) first."""
     targets = standards.targets(store_id)
     receipt_counts = (
-        select(Receipt.request_id, func.count().label("n"))
-        .group_by(Receipt.request_id)
-        .subquery()
+        select(Receipt.request_id, func.count().label("n")).group_by(Receipt.request_id).subquery()
     )
     rows = db.session.execute(
         select(Request, func.coalesce(receipt_counts.c.n, 0))

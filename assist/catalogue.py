@@ -4,6 +4,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .errors import NotFound
@@ -45,7 +46,7 @@ def variants(store_id: int, code: str) -> list[CatalogueItem]:
         select(CatalogueItem).where(CatalogueItem.store_id == store_id, CatalogueItem.code == code)
     ).all()
     if not found:
-        raise NotFound("We could not find that item.")
+        raise NotFound(_l("We could not find that item."))
     return sorted(found, key=lambda v: (v.colour, size_rank(v.size)))
 
 
@@ -59,7 +60,7 @@ def variant(store_id: int, code: str, colour: str, size: str) -> CatalogueItem:
         )
     )
     if found is None:
-        raise NotFound("That size and colour is not in our catalogue.")
+        raise NotFound(_l("That size and colour is not in our catalogue."))
     return found
 
 

@@ -1,11 +1,13 @@
 """Reading submitted forms: anything malformed becomes a Refused the person can read."""
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from .errors import Refused
 
 MAX_TEXT = 120
+PICK_A_BUTTON = _l("Please choose one of the buttons on the screen.")
 MAX_ID = 2**31 - 1  # the largest id a database integer column holds (PostgreSQL's INTEGER)
 
 
@@ -13,7 +15,7 @@ def choice(name: str, allowed) -> str:
     """One of `allowed`, or Refused."""
     value = request.form.get(name, "")
     if value not in allowed:
-        raise Refused("Please choose one of the buttons on the screen.")
+        raise Refused(PICK_A_BUTTON)
     return value
 
 
@@ -24,14 +26,14 @@ def integer(name: str, *, optional: bool = False) -> int | None:
         return None
     # isdigit() also accepts "²" and other digits int() refuses, hence isdecimal().
     if not raw.isdecimal() or len(raw) > 9:
-        raise Refused("Please choose one of the buttons on the screen.")
+        raise Refused(PICK_A_BUTTON)
     return int(raw)
 
 
 def text(name: str, *, limit: int = MAX_TEXT) -> str:
     value = request.form.get(name, "").strip()
     if len(value) > limit:
-        raise Refused(f"Please keep this under {limit} characters.")
+        raise Refused(_l("Please keep this under %(n)s characters.", n=limit))
     return value
 
 

@@ -13,6 +13,7 @@ anybody is notified. Nothing in here yields to the event loop while a write is o
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -131,7 +132,7 @@ def complete(request_id: int, staff: StaffMember) -> Request:
 def cancel(request_id: int, tablet: Tablet) -> Request:
     request = db.session.get(Request, request_id)
     if request is None or request.room_id != tablet.room_id:
-        raise NotFound("That request is not one of this fitting room's.")
+        raise NotFound(_l("That request is not one of this fitting room's."))
     return _commit([_move(request, CANCEL, tablet=tablet)])
 
 
@@ -197,12 +198,12 @@ def _try_move(
 
 def _refusal(request: Request, transition: Transition) -> Conflict:
     if request.state == State.ACKNOWLEDGED and request.claimed_by:
-        return Conflict(f"{request.claimed_by.first_name} is already on it.")
+        return Conflict(_l("%(name)s is already on it.", name=request.claimed_by.first_name))
     reasons = {
-        State.OPEN: "Nobody has taken this request yet.",
-        State.COMPLETED: "This request is already done.",
-        State.CANCELLED: "The customer cancelled this request.",
-        State.ABANDONED: "The customer has left the fitting room.",
+        State.OPEN: _l("Nobody has taken this request yet."),
+        State.COMPLETED: _l("This request is already done."),
+        State.CANCELLED: _l("The customer cancelled this request."),
+        State.ABANDONED: _l("The customer has left the fitting room."),
     }
     return Conflict(
         reasons.get(request.state, f"This request can no longer be {transition.action}.")
@@ -243,8 +244,11 @@ def _check_visit_limit(visit: Visit) -> None:
     )
     if waiting >= limit:
         raise TooMany(
-            f"You already have {waiting} requests waiting. "
-            "A consultant is coming; please wait for them or cancel one."
+            _l(
+                "You already have %(n)s requests waiting. "
+                "A consultant is coming; please wait for them or cancel one.",
+                n=waiting,
+            )
         )
 
 

@@ -1,5 +1,6 @@
 """The store's drink and amenity menus."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .errors import NotFound, Refused
@@ -20,7 +21,7 @@ def offered_item(store_id: int, kind: Kind, item_id: int | None) -> MenuItem:
     """The menu item a customer picked, if the store offers it now."""
     item = db.session.get(MenuItem, item_id) if item_id else None
     if item is None or item.store_id != store_id or item.kind != kind or not item.active:
-        raise NotFound("That is not on the menu.")
+        raise NotFound(_l("That is not on the menu."))
     return item
 
 

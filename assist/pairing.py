@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from . import clock
@@ -46,7 +47,7 @@ def pair(code: str) -> tuple[Tablet, str]:
     )
     if used.rowcount != 1:
         db.session.rollback()
-        raise Refused("That code has just been used. Ask for a new one.")
+        raise Refused(_l("That code has just been used. Ask for a new one."))
     _revoke_room(pairing.room_id, now)
     token = secrets.token_urlsafe(32)
     tablet = Tablet(room_id=pairing.room_id, token_hash=_hash(token), paired_at=now)
@@ -96,14 +97,14 @@ def _revoke_room(room_id: int, now) -> None:
 
 def _valid_code(code: str, now) -> PairingCode:
     if len(code) != CODE_DIGITS:
-        raise Refused(f"The pairing code has {CODE_DIGITS} digits.")
+        raise Refused(_l("The pairing code has %(n)s digits.", n=CODE_DIGITS))
     pairing = db.session.scalar(
         select(PairingCode).where(
             PairingCode.code == code, PairingCode.used_at.is_(None), PairingCode.expires_at > now
         )
     )
     if pairing is None:
-        raise NotFound("That code is not valid. Check it, or ask for a new one.")
+        raise NotFound(_l("That code is not valid. Check it, or ask for a new one."))
     return pairing
 
 

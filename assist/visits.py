@@ -125,7 +125,7 @@ def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
 
 def _check_score(score: int) -> int:
     if score not in range(1, 6):
-        raise Refused("Please choose one of the five faces.")
+        raise Refused(_l("Please choose one of the five faces."))
     return score
 
 
@@ -133,18 +133,18 @@ def _check_reasons(score: int, reasons: list[str]) -> list[str]:
     allowed = [tag.key for tag in reasons_for(score)]
     unknown = set(reasons) - set(allowed)
     if unknown:
-        raise Refused("Please choose reasons from the list.")
+        raise Refused(_l("Please choose reasons from the list."))
     return [key for key in allowed if key in reasons]
 
 
 def _check_comment(comment: str) -> str:
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
-        raise Refused(f"Please keep the comment under {MAX_COMMENT} characters.")
+        raise Refused(_l("Please keep the comment under %(n)s characters.", n=MAX_COMMENT))
     return comment
 
 
 def _check_nps(nps: int | None) -> int | None:
     if nps is not None and nps not in range(11):
-        raise Refused("Please choose a number from 0 to 10.")
+        raise Refused(_l("Please choose a number from 0 to 10."))
     return nps

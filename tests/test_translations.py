@@ -53,3 +53,15 @@ def test_the_customer_switches_language(client, store, language, call):
     client.post("/kiosk/language", data={"lang": language, "csrf_token": csrf_from(page)})
     menu = client.get("/kiosk/menu").text
     assert call in menu and f'<html lang="{language}"' in menu
+
+
+def test_a_refusal_reaches_the_customer_in_their_language(client, store):
+    pair_tablet(client, room_named(store, "Room 1"))
+    page = client.get("/kiosk/")
+    client.post("/kiosk/language", data={"lang": "ru", "csrf_token": csrf_from(page)})
+    response = client.post(
+        "/kiosk/requests",
+        data={"kind": "drink", "item": "999"},
+        headers={"X-CSRFToken": csrf_from(page), "HX-Request": "true"},
+    )
+    assert response.status_code == 404 and "Этого нет в меню." in response.text

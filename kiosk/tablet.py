@@ -1,8 +1,7 @@
 """Which tablet is asking: the token in its cookie, checked against the database each time."""
 
-from functools import wraps
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, request
 
 from assist import pairing
 from assist.models import Tablet
@@ -15,18 +14,6 @@ def current_tablet() -> Tablet | None:
         g.tablet = pairing.tablet_for_token(request.cookies.get(TABLET_COOKIE))
         g.store = g.tablet.room.store if g.tablet else None
     return g.tablet
-
-
-def tablet_required(view):
-    """Kiosk views act only for the fitting room of the paired tablet asking."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if current_tablet() is None:
-            return redirect(url_for("kiosk.pair"))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def remember_tablet(response, token: str):

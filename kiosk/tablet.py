@@ -1,6 +1,5 @@
 """Which tablet is asking: the token in its cookie, checked against the database each time."""
 
-
 from flask import current_app, g, request
 
 from assist import pairing

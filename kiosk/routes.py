@@ -4,6 +4,8 @@ A screen is a `templates/kiosk/_*.html` partial whose root is `<main id="screen"
 in on its own, a plain request gets it inside `kiosk/page.html`.
 """
 
+import uuid
+
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response
@@ -42,6 +44,13 @@ def require_tablet():
     if request.endpoint == "kiosk.pair" or current_tablet() is not None:
         return None
     return _go_to(url_for("kiosk.pair"))
+
+
+@bp.context_processor
+def tap_keys() -> dict:
+    """Each form that asks for something carries a key of its own, made when it is drawn: the
+    tablet re-sends a lost tap with the same key, so the server makes it only once."""
+    return {"new_client_key": lambda: uuid.uuid4().hex}
 
 
 # --- screens --------------------------------------------------------------------------------
@@ -166,7 +175,7 @@ def rating():
 def rating_details(score: int):
     """Why, in a few taps; a comment and the "would you recommend us" question if they like."""
     if score not in range(1, 6):
-        raise NotFound("Please choose one of the five faces.")
+        raise NotFound(_l("Please choose one of the five faces."))
     return _show("_rating_details.html", score=score, reasons=visits.reasons_for(score))
 
 

@@ -1,5 +1,6 @@
 """The fitting-room tablet through HTTP, as a customer (and a curious child) would use it."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -782,18 +783,83 @@ def test_the_next_customer_starts_in_the_stores_language(kiosk):
     assert '<html lang="en">' in kiosk.get("/kiosk/").text
 
 
-def test_a_retried_tap_with_the_same_key_makes_one_request_even_after_it_was_done(client, store):
-    pair_tablet(client, room_named(store, "Room 1"))
-    token = csrf_from(client.get("/kiosk/"))
-    headers = {"X-CSRFToken": token, "HX-Request": "true"}
-    tap = {"kind": "consultant", "client_key": "tap-1"}
-    assert client.post("/kiosk/requests", data=tap, headers=headers).status_code == 200
-    (request,) = db.session.scalars(select(Request)).all()
+# --- the outbox: a tap sent again is made once -----------------------------------------------
+
+REQUEST_FORM = re.compile(r'<form[^>]*action="/kiosk/requests".*?</form>', re.S)
+CLIENT_KEY = re.compile(r'name="client_key" value="([^"]*)"')
+PAGES_WITH_REQUEST_FORMS = [
+    "/kiosk/menu",
+    "/kiosk/drinks",
+    "/kiosk/amenities",
+    "/kiosk/size/items/JN-501",
+    "/kiosk/size/items?q=nothing-like-this",
+]
+
+
+def keys_of_request_forms(page: str) -> list[str]:
+    """The client_key of every form on the page that asks for something, one per form."""
+    forms = REQUEST_FORM.findall(page)
+    assert forms, "no request form on this page"
+    keys = [CLIENT_KEY.findall(form) for form in forms]
+    assert all(len(found) == 1 for found in keys), "a request form without exactly one key"
+    return [found[0] for found in keys]
+
+
+def form_asking_for(page: str, button_value: str) -> dict:
+    """The fields the tablet sends when the customer taps the button with this value."""
+    form = next(f for f in REQUEST_FORM.findall(page) if f'value="{button_value}"' in f)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    button = re.search(rf'<button[^>]*name="(\w+)" value="{re.escape(button_value)}"', form)
+    return {**fields, button[1]: button_value}
+
+
+@pytest.mark.parametrize("url", PAGES_WITH_REQUEST_FORMS)
+def test_every_request_form_carries_a_key_of_its_own(kiosk, url):
+    first = keys_of_request_forms(kiosk.get(url).text)
+    again = keys_of_request_forms(kiosk.get(url, htmx=True).text)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", key) for key in first + again)
+    assert len(set(first + again)) == len(first) + len(again)  # new with every form and render
+
+
+def test_request_forms_give_up_waiting_and_are_left_to_the_outbox(kiosk):
+    for form in REQUEST_FORM.findall(kiosk.get("/kiosk/drinks").text):
+        assert "data-outbox" in form and """hx-request='{"timeout": 8000}'""" in form
+
+
+def test_a_form_sent_again_after_its_request_was_done_shows_that_request(kiosk, store):
+    tap = form_asking_for(kiosk.get("/kiosk/drinks").text, str(menu_item(store, "Coffee").id))
+    assert kiosk.tap("/kiosk/requests", **tap).status_code == 200
+    request = only_request()
     anna = staff_named(store, "Anna Tamm")
     lifecycle.claim(request.id, anna)
     lifecycle.complete(request.id, anna)
-    again = client.post("/kiosk/requests", data=tap, headers=headers)
+    again = kiosk.tap("/kiosk/requests", **tap)  # the answer to the first was lost
+    assert again.status_code == 200
+    assert f'id="request-{request.id}"' in again.text and "Done" in again.text
+    assert count(Request) == 1
+
+
+def test_a_retry_with_the_same_key_is_one_request_even_after_it_was_done(kiosk, store):
+    tap = {"kind": "consultant", "client_key": "tap-1"}
+    assert kiosk.tap("/kiosk/requests", **tap).status_code == 200
+    request = only_request()
+    anna = staff_named(store, "Anna Tamm")
+    lifecycle.claim(request.id, anna)
+    lifecycle.complete(request.id, anna)
+    again = kiosk.tap("/kiosk/requests", **tap)
     assert again.status_code == 200 and "Done" in again.text
-    assert db.session.scalar(select(func.count()).select_from(Request)) == 1
-    client.post("/kiosk/requests", data={**tap, "client_key": "tap-2"}, headers=headers)
-    assert db.session.scalar(select(func.count()).select_from(Request)) == 2
+    assert again.text.count('id="request-') == 1 and count(Request) == 1
+
+
+def test_a_new_tap_after_the_request_was_done_is_a_new_request(kiosk, store):
+    first = form_asking_for(kiosk.get("/kiosk/menu").text, "consultant")
+    kiosk.tap("/kiosk/requests", **first)
+    request = only_request()
+    anna = staff_named(store, "Anna Tamm")
+    lifecycle.claim(request.id, anna)
+    lifecycle.complete(request.id, anna)
+    second = form_asking_for(kiosk.get("/kiosk/menu").text, "consultant")
+    assert second["client_key"] != first["client_key"]
+    response = kiosk.tap("/kiosk/requests", **second)
+    assert response.status_code == 200 and response.text.count('id="request-') == 2
+    assert count(Request) == 2

@@ -15,69 +15,127 @@
   });
 })();
 
-// The outbox. A tap that asks for something ([data-outbox] forms) carries a key made here, new
-// for each tap. If the server cannot be reached, the tablet says so plainly and sends the same
-// tap again, with the same key, until the server answers: the key makes the retry safe, so the
-// request is neither lost nor made twice. The pending tap survives a reload (sessionStorage).
+// The outbox. Each form that asks for something ([data-outbox]) carries a key the server drew
+// into it (client_key), one per form. If the server cannot be reached — no network, or no answer
+// within the form's timeout — the tablet says so plainly and sends the same tap again, with the
+// same values and key, waiting a little longer each time, until the server answers: the key makes
+// the retry safe, so the request is neither lost nor made twice. Unsent taps survive a reload
+// (sessionStorage) and are forgotten once answered. Nothing here ever claims a tap was sent:
+// "Sent" only appears in the status screen the server returns.
 (function () {
   "use strict";
   const body = document.body;
   const STORE = "kiosk-outbox";
-  const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
-  let attempt = 0;
+  const TIMEOUT_MS = 8000;  // also on the forms (hx-request); re-sends have no form to read it from
+  const FIRST_WAIT_MS = 1000;
+  const LONGEST_WAIT_MS = 15000;
+  const NOT_THE_SERVER = [502, 503, 504];  // a proxy answering for a server it cannot reach
+  let wait = FIRST_WAIT_MS;
+  let timer = null;
 
-  function newKey() {
+  // --- the unsent taps, oldest first: [{path, values}] -------------------------------------
+  function unsent() {
+    try {
+      return JSON.parse(sessionStorage.getItem(STORE)) || [];
+    } catch (error) {
+      return [];
+    }
+  }
+  function keep(taps) {
+    if (taps.length) {
+      sessionStorage.setItem(STORE, JSON.stringify(taps));
+      body.dataset.outboxPending = "";  // live.js leaves the send errors of these taps to us
+    } else {
+      sessionStorage.removeItem(STORE);
+      delete body.dataset.outboxPending;
+    }
+  }
+  function isUnsent(key) {
+    return Boolean(key) && unsent().some(function (tap) { return tap.values.client_key === key; });
+  }
+  function newKey() {  // only for a page drawn before the server put keys in its forms
     const bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);  // unlike randomUUID, also works on a plain-http store LAN
     return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
-  function pending() { return JSON.parse(sessionStorage.getItem(STORE) || "null"); }
-  function remember(item) {
-    sessionStorage.setItem(STORE, JSON.stringify(item));
-    body.dataset.outboxPending = "";
-  }
-  function forget() {
-    sessionStorage.removeItem(STORE);
-    delete body.dataset.outboxPending;
-    attempt = 0;
-  }
-  function say(templateId) {
+
+  // --- what the customer sees ---------------------------------------------------------------
+  function sayWaiting() {
     const problem = document.getElementById("problem");
-    const template = document.getElementById(templateId);
-    if (problem && template) problem.replaceChildren(template.content.cloneNode(true));
+    const template = document.getElementById("outbox-waiting");
+    if (problem && template && !problem.querySelector("[data-outbox-waiting]")) {
+      problem.replaceChildren(template.content.cloneNode(true));
+    }
+  }
+  function stopSayingWaiting() {
+    const problem = document.getElementById("problem");
+    if (problem && problem.querySelector("[data-outbox-waiting]")) problem.innerHTML = "";
   }
 
+  // --- sending ------------------------------------------------------------------------------
+  // A tap on an outbox form is written down before it leaves; every attempt, the first
+  // included, is watched on its own XHR (an htmx event may be lost when the screen changes).
   body.addEventListener("htmx:configRequest", function (event) {
-    const form = event.detail.elt.closest && event.detail.elt.closest("form[data-outbox]");
-    if (!form || pending()) return;
-    const values = Object.fromEntries(event.detail.formData || []);
-    values.client_key = newKey();
-    event.detail.parameters.client_key = values.client_key;
-    remember({ path: event.detail.path, values: values });
+    const detail = event.detail;
+    const form = detail.elt.closest && detail.elt.closest("form[data-outbox]");
+    if (form) {
+      if (!detail.formData.get("client_key")) detail.parameters.client_key = newKey();
+      const key = detail.formData.get("client_key");
+      if (!isUnsent(key)) keep(unsent().concat([{ path: detail.path, values: Object.fromEntries(detail.formData) }]));
+    }
+    if (isUnsent(detail.formData && detail.formData.get("client_key"))) detail.timeout = TIMEOUT_MS;
   });
 
-  body.addEventListener("htmx:afterRequest", function (event) {
-    if (!pending()) return;
-    if (event.detail.xhr && event.detail.xhr.status > 0) {  // the server answered: it has the tap
-      forget();
-      const problem = document.getElementById("problem");
-      if (problem && problem.querySelector("[data-status='0']")) problem.innerHTML = "";
-      return;
-    }
-    say("outbox-waiting");
-    setTimeout(resend, BACKOFF_MS[Math.min(attempt++, BACKOFF_MS.length - 1)]);
+  body.addEventListener("htmx:beforeSend", function (event) {
+    const config = event.detail.requestConfig;
+    const key = config && config.formData && config.formData.get("client_key");
+    if (!isUnsent(key)) return;
+    const xhr = event.detail.xhr;
+    // loadend comes after htmx's own load/error handling: the answer is already on screen.
+    xhr.addEventListener("loadend", function () {
+      const answered = xhr.status > 0 && NOT_THE_SERVER.indexOf(xhr.status) < 0;
+      if (answered) delivered(key);
+      else notYet();
+    });
   });
+
+  function delivered(key) {
+    keep(unsent().filter(function (tap) { return tap.values.client_key !== key; }));
+    wait = FIRST_WAIT_MS;
+    if (unsent().length) {
+      clearTimeout(timer);
+      timer = null;
+      resend();
+    } else {
+      stopSayingWaiting();
+    }
+  }
+
+  function notYet() {
+    sayWaiting();
+    if (timer) return;  // a re-send is already due
+    timer = setTimeout(resend, wait);
+    wait = Math.min(wait * 2, LONGEST_WAIT_MS);
+  }
 
   function resend() {
-    const item = pending();
-    if (!item) return;
-    htmx.ajax("POST", item.path, { source: body, values: item.values, target: "#screen", swap: "outerHTML" })
-      .catch(function () {});  // a failed attempt is handled by htmx:afterRequest above
+    timer = null;
+    const tap = unsent()[0];
+    if (!tap) return;
+    htmx.ajax("POST", tap.path, { source: body, values: tap.values, target: "#screen", swap: "outerHTML" })
+      .catch(function () {});  // a failed attempt is seen by its loadend above
   }
 
-  if (pending()) {  // reloaded while a tap was still unsent
+  // Another request failing (the customer tapped on while the network is down) may have
+  // cleared the message: while a tap is unsent, it stays said.
+  body.addEventListener("htmx:afterRequest", function (event) {
+    if (unsent().length && event.detail.xhr && event.detail.xhr.status === 0) sayWaiting();
+  });
+
+  if (unsent().length) {  // the page was reloaded while a tap was still unsent
     body.dataset.outboxPending = "";
-    say("outbox-waiting");
-    resend();
+    sayWaiting();
+    // htmx reads its settings (the answer handling among them) once the page is ready.
+    document.addEventListener("DOMContentLoaded", resend);
   }
 })();

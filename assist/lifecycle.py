@@ -27,6 +27,7 @@ from .models import (
     MenuItem,
     Request,
     RequestEvent,
+    Role,
     StaffMember,
     State,
     Tablet,
@@ -48,6 +49,7 @@ CLAIM = Transition("claimed", (State.OPEN,), State.ACKNOWLEDGED, "acknowledged_a
 COMPLETE = Transition("completed", (State.ACKNOWLEDGED,), State.COMPLETED, "completed_at")
 CANCEL = Transition("cancelled", LIVE_STATES, State.CANCELLED, "closed_at")
 ABANDON = Transition("abandoned", (State.OPEN,), State.ABANDONED, "closed_at")
+MAY_CLOSE_ANY = (Role.MANAGER, Role.ADMIN)
 
 
 def open_request(
@@ -125,8 +127,11 @@ def claim(request_id: int, staff: StaffMember) -> Request:
 
 
 def complete(request_id: int, staff: StaffMember) -> Request:
+    """Done. A consultant finishes only what they took; a manager may close anyone's (the
+    claimer went home). Part of the conditional update, so it holds against a racing claim."""
     request = _for_staff(request_id, staff)
-    return _commit([_move(request, COMPLETE, staff=staff)])
+    only_claimer = () if staff.role in MAY_CLOSE_ANY else (Request.claimed_by_id == staff.id,)
+    return _commit([_move(request, COMPLETE, staff=staff, where=only_claimer)])
 
 
 def cancel(request_id: int, tablet: Tablet) -> Request:
@@ -175,12 +180,13 @@ def _try_move(
     *,
     staff: StaffMember | None = None,
     tablet: Tablet | None = None,
+    where: tuple = (),
     **values,
 ) -> RequestEvent | None:
     at = clock.now()
     result = db.session.execute(
         update(Request)
-        .where(Request.id == request.id, Request.state.in_(transition.sources))
+        .where(Request.id == request.id, Request.state.in_(transition.sources), *where)
         .values(state=transition.target, **{transition.stamp: at}, **values)
         .execution_options(synchronize_session=False)
     )

@@ -1,11 +1,27 @@
 """Fitting rooms of a store."""
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
 
 from .errors import NotFound, Refused
 from .extensions import db
-from .models import FittingRoom
+from .models import FittingRoom, Tablet
 from .saving import commit_or_refuse
+
+
+@dataclass(frozen=True)
+class RoomOverview:
+    """A room as the admin sees it: its tablet now, and when a tablet was last paired to it."""
+
+    room: FittingRoom
+    tablet: Tablet | None  # the paired one; None when the room has none now
+    last_paired_at: datetime | None  # of any tablet, revoked ones too; None if never paired
+
+    @property
+    def ever_paired(self) -> bool:
+        return self.last_paired_at is not None
 
 
 def add_room(store_id: int, name: str, area: str) -> FittingRoom:
@@ -23,6 +39,24 @@ def room_of_store(store_id: int, room_id: int) -> FittingRoom:
     if room is None or room.store_id != store_id:
         raise NotFound("No such fitting room in your store.")
     return room
+
+
+def overview(store_id: int) -> list[RoomOverview]:
+    """Every room of the store, by area and name, with its pairing state."""
+    last_paired = dict(
+        db.session.execute(
+            select(Tablet.room_id, func.max(Tablet.paired_at))
+            .join(FittingRoom)
+            .where(FittingRoom.store_id == store_id)
+            .group_by(Tablet.room_id)
+        ).all()
+    )
+    rooms = db.session.scalars(
+        select(FittingRoom)
+        .where(FittingRoom.store_id == store_id)
+        .order_by(FittingRoom.area, FittingRoom.name)
+    )
+    return [RoomOverview(room, room.tablet, last_paired.get(room.id)) for room in rooms]
 
 
 def areas(store_id: int) -> list[str]:

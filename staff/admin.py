@@ -9,9 +9,12 @@ from flask_login import current_user
 from assist import audit, catalogue, forms, localtime, menus, pairing, rooms, standards, team
 from assist.errors import Refused
 from assist.models import Kind, Role
+from assist.web import show_problem
 
 from . import bp
 from .access import MANAGERS, role_required
+
+CATALOGUE_ROWS = 50  # the look inside the catalogue; a search narrows it
 
 
 @bp.get("/admin")
@@ -121,10 +124,25 @@ def import_catalogue():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Refused("Choose a CSV file to import.")
-    raw = upload.read(current_app.config["CSV_MAX_BYTES"] + 1)
-    if len(raw) > current_app.config["CSV_MAX_BYTES"]:
-        raise Refused("The file is too large; split it into parts of at most 2 MB.")
-    return _catalogue_page(report=catalogue.import_csv(current_user.store_id, raw))
+    limit = current_app.config["CSV_MAX_BYTES"]
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        raise Refused(_too_large(limit))
+    report = catalogue.import_csv(current_user.store_id, raw)
+    return _catalogue_page(report=report), 200 if report.ok else 422
+
+
+@bp.errorhandler(413)
+def upload_too_large(error):
+    """A file larger than any request may be: the same plain answer as a too-large CSV."""
+    if request.endpoint != "staff.import_catalogue":
+        return show_problem(error.description, 413)
+    return show_problem(_too_large(current_app.config["CSV_MAX_BYTES"]), 413)
+
+
+def _too_large(limit: int) -> str:
+    size = f"{limit / 1024 / 1024:g} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+    return f"The file is too large: nothing was imported. Split it into files of at most {size}."
 
 
 @bp.get("/admin/standards")
@@ -178,7 +196,17 @@ def _day_arg() -> date | None:
 
 
 def _rooms_page(code=None):
-    return render_template("staff/admin/rooms.html", rooms=current_user.store.rooms, code=code)
+    return render_template(
+        "staff/admin/rooms.html",
+        rooms=rooms.overview(current_user.store_id),
+        code=code,
+        store_time=_store_time,
+    )
+
+
+def _store_time(at):
+    """A stored instant on the store's wall clock, for people to read."""
+    return localtime.to_local(at, current_user.store.timezone)
 
 
 def _staff_page(done: str | None = None):
@@ -207,8 +235,9 @@ def _catalogue_page(report=None):
         "staff/admin/catalogue.html",
         report=report,
         summary=catalogue.summary(current_user.store_id),
-        variants=catalogue.search_variants(current_user.store_id, text),
+        variants=catalogue.search_variants(current_user.store_id, text, CATALOGUE_ROWS),
         q=text,
+        limit=CATALOGUE_ROWS,
     )
 
 

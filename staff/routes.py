@@ -4,14 +4,15 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from assist import board, forms, lifecycle, rooms, team
-from assist.errors import Unauthorized
-from assist.extensions import limiter
+from assist.extensions import htmx, limiter
 from assist.models import Duty
+from assist.web import show_problem
 
 from . import bp
 from .access import EVERYONE, role_required
 
 WRONG_SIGN_IN = "Name or PIN/password is wrong."
+TOO_MANY_SIGN_INS = "Too many attempts. Please wait a minute, then try again."
 
 
 def _signin_rate() -> str:
@@ -23,25 +24,28 @@ def _person_key() -> str:
     return f"signin:{request.form.get('store', '')}:{request.form.get('name', '').strip().lower()}"
 
 
-@bp.get("/signin")
-def signin():
-    """The sign-in form: name and PIN for consultants, password for managers and admins."""
-    return render_template("staff/signin.html", stores=team.stores())
-
-
-@bp.post("/signin")
+@bp.route("/signin", methods=["GET", "POST"])
 @limiter.limit(_signin_rate, methods=["POST"])
 @limiter.limit("5 per minute;20 per hour", key_func=_person_key, methods=["POST"])
-def signin_post():
-    """Check the secret; a wrong name and a wrong secret get the same answer."""
-    stores = team.stores()
-    store_id = forms.integer("store", optional=True) or (stores[0].id if stores else 0)
-    member = team.authenticate(store_id, forms.text("name"), request.form.get("secret", ""))
+def signin():
+    """Name and PIN for consultants, name and password for managers and admins.
+    A wrong name and a wrong secret get the same answer."""
+    if request.method == "GET":
+        return _signin_page()
+    member = team.authenticate(_store_id(), forms.text("name"), request.form.get("secret", ""))
     if member is None:
-        current_app.logger.warning("Failed sign-in for %r in store %s", _person_key(), store_id)
-        raise Unauthorized(WRONG_SIGN_IN)
-    login_user(member)
-    return redirect(url_for("staff.queue_page"))
+        current_app.logger.warning("Failed sign-in for %r", _person_key())
+        return _signin_page(WRONG_SIGN_IN, 401)
+    login_user(member, remember=False)  # shared handhelds: the session ends with the browser
+    return redirect(_next_page())
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """The sign-in back-off: say so on the form, not on a bare error page."""
+    if request.endpoint == "staff.signin":
+        return _signin_page(TOO_MANY_SIGN_INS, 429)
+    return show_problem(error.description, 429)
 
 
 @bp.post("/signout")
@@ -90,6 +94,46 @@ def duty():
     """On duty, on break or off, and in which area."""
     team.set_duty(current_user, forms.choice("duty", [d.value for d in Duty]), forms.text("area"))
     return render_template("staff/_duty.html", **_duty())
+
+
+@bp.after_request
+def resync_after_conflict(response):
+    """A tap refused because someone else was quicker means the screen is out of date:
+    the queue re-reads itself while the message says who took it."""
+    if response.status_code == 409 and htmx:
+        response.headers["HX-Trigger"] = "live:request"
+    return response
+
+
+def _signin_page(problem: str | None = None, status: int = 200):
+    with_password = request.values.get("with") == "password"
+    page = render_template(
+        "staff/signin.html",
+        stores=team.stores(),
+        problem=problem,
+        with_password=with_password,
+        name=request.form.get("name", ""),
+        chosen_store=request.form.get("store", ""),
+        next_page=request.values.get("next", ""),
+    )
+    return page, status
+
+
+def _store_id() -> int:
+    """The store picked on the form; with a single store there is nothing to pick."""
+    picked = forms.integer("store", optional=True)
+    if picked is not None:
+        return picked
+    stores = team.stores()
+    return stores[0].id if len(stores) == 1 else 0
+
+
+def _next_page() -> str:
+    """Back to the staff page that sent the person to sign in; never to another site."""
+    wanted = request.form.get("next", "")
+    if wanted.startswith("/staff/") and "//" not in wanted and "\\" not in wanted:
+        return wanted
+    return url_for("staff.queue_page")
 
 
 def _queue() -> dict:

@@ -1,12 +1,13 @@
 """The handheld over HTTP and Socket.IO: sign-in, duty, the queue, claiming, completing."""
 
 import pytest
+from sqlalchemy import select
 
 from assist import catalogue, lifecycle, menus, pairing, rooms, visits
 from assist.extensions import db, socketio
 from assist.models import Duty, Kind, Request, State
 
-from .conftest import csrf_from, outsider, room_named, sign_in, staff_named
+from .conftest import csrf_from, outsider, pair_tablet, room_named, sign_in, staff_named
 
 HTMX = {"HX-Request": "true"}
 
@@ -166,3 +167,200 @@ def test_a_comment_with_markup_shows_as_text_on_the_board(client, store):
     board = client.get("/staff/board").text
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in board
     assert "<script>alert" not in board
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+
+def test_the_sign_in_form_asks_for_a_pin_with_the_number_pad(client, store):
+    page = client.get("/staff/signin").text
+    assert 'name="secret"' in page and 'inputmode="numeric"' in page
+    assert f'type="hidden" name="store" value="{store.id}"' in page  # one store: nothing to pick
+    password = client.get("/staff/signin?with=password").text
+    assert 'name="secret" type="password"' in password and 'inputmode="numeric"' not in password
+
+
+def test_with_several_stores_the_form_asks_which_one(client, store):
+    other = outsider().store
+    page = client.get("/staff/signin").text
+    assert '<select id="store" name="store">' in page
+    assert f'value="{store.id}"' in page and f'value="{other.id}"' in page
+
+
+def test_a_wrong_pin_shows_the_form_again_with_the_name_kept(client, store):
+    response = sign_in(client, store, "Anna Tamm", "9876")
+    assert response.status_code == 401 and 'value="Anna Tamm"' in response.text
+    assert "9876" not in response.text and 'name="secret"' in response.text
+
+
+def test_the_same_name_on_another_stores_form_is_refused(client, store):
+    member = outsider()
+    assert sign_in(client, member.store, "Anna Tamm", "1111").status_code == 401
+
+
+def test_the_back_off_is_said_on_the_form(client, store):
+    for _ in range(5):
+        sign_in(client, store, "Anna Tamm", "0000")
+    response = sign_in(client, store, "Anna Tamm", "1111")
+    assert response.status_code == 429 and "Too many attempts" in response.text
+    assert 'name="secret"' in response.text
+
+
+def test_sign_in_is_not_remembered_beyond_the_browser_session(client, store):
+    response = sign_in(client, store, "Anna Tamm", "1111")
+    assert not any("remember_token" in c for c in response.headers.getlist("Set-Cookie"))
+
+
+def test_signing_in_returns_to_the_staff_page_asked_for_and_never_elsewhere(client, store):
+    asked = client.get("/staff/admin")
+    assert asked.status_code == 302 and "/staff/signin?next=" in asked.headers["Location"]
+    page = client.get(asked.headers["Location"])
+    token = csrf_from(page)
+    form = {"store": store.id, "name": "Maria Kask", "secret": "manager-demo", "csrf_token": token}
+    assert 'name="next" value="/staff/admin"' in page.text
+    landed = client.post("/staff/signin", data={**form, "next": "/staff/admin"})
+    assert landed.headers["Location"] == "/staff/admin"
+    client.post("/staff/signout", data={"csrf_token": token})
+    for elsewhere in ("https://evil.example/", "//evil.example/staff/", "/staff/\\evil"):
+        token = csrf_from(client.get("/staff/signin"))
+        landed = client.post("/staff/signin", data={**form, "csrf_token": token, "next": elsewhere})
+        assert landed.headers["Location"] == "/staff/", elsewhere
+        client.post("/staff/signout", data={"csrf_token": token})
+
+
+def test_a_paired_tablet_is_a_stranger_to_the_staff_side(client, store):
+    pair_tablet(client, room_named(store, "Room 1"))
+    assert client.get("/kiosk/").status_code == 200
+    for path in ("/staff/", "/staff/queue", "/staff/admin"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/staff/signin" in response.headers["Location"]
+
+
+def test_signing_out_leaves_a_managers_duty_alone(client, store):
+    sign_in(client, store, "Maria Kask", "manager-demo")
+    htmx_post(client, "/staff/duty", {"duty": "on"})
+    client.post("/staff/signout", data={"csrf_token": csrf_from(client.get("/staff/"))})
+    assert staff_named(store, "Maria Kask").duty == Duty.ON
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+def test_the_handheld_page_listens_for_news_and_alerts(anna):
+    page = anna.get("/staff/").text
+    assert 'class="handheld"' in page and "data-alert-new" in page
+    assert 'hx-trigger="live:request from:body, live:resync from:body"' in page
+    assert 'id="duty"' in page and 'id="queue"' in page
+
+
+def test_each_card_names_its_kind_and_details(anna, store):
+    in_stock = next(v for v in catalogue.variants(store.id, "TS-110") if v.stock > 0)
+    size = ask(store, "Room 1", Kind.SIZE, variant=in_stock)
+    foot_covers = next(i for i in menus.menu(store.id, Kind.AMENITY) if i.name == "Foot covers")
+    amenity = ask(store, "Room 2", Kind.AMENITY, menu_item=foot_covers)
+    coffee = next(i for i in menus.menu(store.id, Kind.DRINK) if i.name == "Coffee")
+    drink = ask(store, "Room 3", Kind.DRINK, menu_item=coffee)
+    cards = cards_of(anna.get("/staff/queue").text)
+    assert "Size" in cards[size.id] and "TS-110" in cards[size.id] and "in stock" in cards[size.id]
+    assert f"size {in_stock.size}" in cards[size.id] and "Not in stock" not in cards[size.id]
+    assert "Amenity" in cards[amenity.id] and "Foot covers" in cards[amenity.id]
+    assert "Coffee" in cards[drink.id] and "check age" not in cards[drink.id]
+    for card in cards.values():
+        assert 'class="timer' in card and "data-waited=" in card and "I'm on it" in card
+
+
+def test_the_alternatives_are_the_nearest_sizes_in_stock(anna, store):
+    wanted = next(v for v in catalogue.variants(store.id, "JN-501") if v.stock == 0)
+    call = ask(store, "Room 2", Kind.SIZE, variant=wanted)
+    card = cards_of(anna.get("/staff/queue").text)[call.id]
+    nearest = catalogue.alternatives(wanted)[0]
+    assert f"Not in stock — bring:</strong>\n        {nearest.colour} {nearest.size}" in card
+
+
+def test_a_tidy_request_shows_like_any_other(anna, store):
+    room = room_named(store, "Room 4")
+    ask(store, "Room 4")
+    visits.end_visit(visits.current_visit(room.id), "done")
+    tidy = db.session.scalar(select(Request).where(Request.kind == Kind.TIDY))
+    card = cards_of(anna.get("/staff/queue").text)[tidy.id]
+    assert "Men · Room 4" in card and "Tidy" in card and "/claim" in card
+
+
+def test_the_claimers_card_comes_first_and_says_so(anna, store):
+    older, mine = ask(store, "Room 1"), ask(store, "Room 2")
+    html = htmx_post(anna, f"/staff/requests/{mine.id}/claim").text
+    assert html.index("Your requests") < html.index(f'id="request-{mine.id}"')
+    assert html.index(f'id="request-{mine.id}"') < html.index(f'id="request-{older.id}"')
+    card = cards_of(html)[mine.id]
+    assert "You are on it" in card and "Done" in card and "I'm on it" not in card
+
+
+def test_the_waiting_count_is_what_nobody_has_taken(anna, store):
+    ask(store, "Room 1")
+    taken = ask(store, "Room 2")
+    lifecycle.claim(taken.id, staff_named(store, "Boris Ivanov"))
+    html = anna.get("/staff/queue").text
+    assert 'Waiting <span class="count count--open">1</span>' in html
+
+
+def test_a_refused_claim_makes_the_queue_read_itself_again(anna, app, store):
+    call = ask(store)
+    lifecycle.claim(call.id, staff_named(store, "Boris Ivanov"))
+    late = htmx_post(anna, f"/staff/requests/{call.id}/claim")
+    assert late.status_code == 409 and "Boris is already on it" in late.text
+    assert late.headers["HX-Trigger"] == "live:request"
+    assert "<article" not in late.text  # the message alone, for #problem
+
+
+def test_only_the_claimer_may_say_done_but_a_manager_may_close_it(anna, app, store):
+    call = ask(store)
+    lifecycle.claim(call.id, staff_named(store, "Boris Ivanov"))
+    response = htmx_post(anna, f"/staff/requests/{call.id}/complete")
+    assert response.status_code == 409 and "Boris is already on it" in response.text
+    assert db.session.get(Request, call.id).state == State.ACKNOWLEDGED
+
+    maria = app.test_client()
+    sign_in(maria, store, "Maria Kask", "manager-demo")
+    assert htmx_post(maria, f"/staff/requests/{call.id}/complete").status_code == 200
+    assert db.session.get(Request, call.id).state == State.COMPLETED
+
+
+def test_a_cancelled_request_cannot_be_claimed(anna, store):
+    call = ask(store)
+    lifecycle.cancel(call.id, room_named(store, "Room 1").tablet)
+    response = htmx_post(anna, f"/staff/requests/{call.id}/claim")
+    assert response.status_code == 409 and "cancelled" in response.text
+    assert f'id="request-{call.id}"' not in anna.get("/staff/queue").text
+
+
+def test_a_tap_without_the_csrf_token_is_refused(anna, store):
+    call = ask(store)
+    response = anna.post(f"/staff/requests/{call.id}/claim", headers=HTMX)
+    assert response.status_code == 400
+    assert db.session.get(Request, call.id).state == State.OPEN
+    assert anna.post("/staff/duty", data={"duty": "on"}, headers=HTMX).status_code == 400
+
+
+def test_the_duty_partial_shows_the_choice_and_the_areas(anna, store):
+    html = htmx_post(anna, "/staff/duty", {"duty": "break", "area": ""}).text
+    assert html.startswith('<form id="duty"') and 'value="break" checked' in html
+    assert "<option>Men</option>" in html and "<option>Women</option>" in html
+    assert staff_named(store, "Anna Tamm").duty == Duty.BREAK
+
+
+def test_a_new_request_nudges_the_handheld_with_one_payload_shape(app, client, store):
+    sign_in(client, store, "Anna Tamm", "1111")
+    socket = socketio.test_client(app, namespace="/staff", flask_test_client=client)
+    call = ask(store)
+    lifecycle.claim(call.id, staff_named(store, "Boris Ivanov"))
+    events = [e["args"][0] for e in socket.get_received("/staff") if e["name"] == "request"]
+    assert [(e["action"], e["state"], e["by"]) for e in events] == [
+        ("created", "open", None),
+        ("claimed", "acknowledged", "Boris"),
+    ]
+
+
+def cards_of(html: str) -> dict[int, str]:
+    """Each request card of a queue, by request id."""
+    parts = html.split('<article id="request-')[1:]
+    return {int(part.split('"', 1)[0]): part.split("</article>", 1)[0] for part in parts}

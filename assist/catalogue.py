@@ -65,14 +65,15 @@ def variant(store_id: int, code: str, colour: str, size: str) -> CatalogueItem:
 
 
 def alternatives(wanted: CatalogueItem) -> list[CatalogueItem]:
-    """The nearest variants in stock: same colour in the next sizes first, then other colours."""
+    """The nearest variants in stock: the same size in another colour, or the next sizes — the
+    smallest size gap first (fit matters more than colour), the same colour first at equal gap."""
     others = [
         v for v in variants(wanted.store_id, wanted.code) if v.id != wanted.id and v.stock > 0
     ]
     wanted_rank = size_rank(wanted.size)
 
     def distance(v: CatalogueItem) -> tuple:
-        return (v.colour != wanted.colour, _rank_gap(size_rank(v.size), wanted_rank), v.colour)
+        return (_rank_gap(size_rank(v.size), wanted_rank), v.colour != wanted.colour, v.colour)
 
     return sorted(others, key=distance)[:MAX_ALTERNATIVES]
 

@@ -142,7 +142,10 @@ def test_out_of_stock_size_is_still_requested_with_alternatives(world):
     assert request.in_stock is False
     alternatives = catalogue.alternatives(sold_out)
     assert alternatives and all(v.stock > 0 and v.code == "JN-501" for v in alternatives)
-    assert alternatives[0].colour == sold_out.colour  # same colour, nearest size first
+    gaps = [abs(float(v.size) - float(sold_out.size)) for v in alternatives]
+    assert gaps == sorted(gaps)  # the nearest fit first, whatever the colour
+    first = alternatives[0]  # here the same size is in stock in the other colour
+    assert first.size == sold_out.size and first.colour != sold_out.colour
 
 
 def test_staff_and_tablets_cannot_reach_other_rooms_or_stores(world):

@@ -41,11 +41,18 @@
       saw(payload);
       htmx.trigger(body, "live:request", payload);
       const isNew = payload.action === "created" || payload.action === "resent";
-      if (isNew && body.dataset.alertNew !== undefined) {
-        socket.emit("received", { request: payload.request });  // the delivery receipt
-        alertNewRequest();
-      }
+      if (isNew && body.dataset.alertNew !== undefined) alertNewRequest();
     });
+    // Delivery receipts: every open request this screen shows, whether it was pushed, loaded
+    // with the page or re-read after a reconnect. The server ignores repeats.
+    function confirmShown() {
+      if (!socket.connected) return;
+      document.querySelectorAll("[data-confirm]").forEach(function (card) {
+        socket.emit("received", { request: Number(card.dataset.confirm) });
+      });
+    }
+    socket.on("connect", confirmShown);
+    body.addEventListener("htmx:afterSettle", confirmShown);
     socket.on("staff", function (payload) { htmx.trigger(body, "live:staff", payload); });
     socket.on("alert", function (payload) {
       saw(payload);

@@ -13,12 +13,15 @@ TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" value="([^"]+)"'
 class Device:
     namespace = "/"
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, **socket_options):
+        """socket_options go to socketio.Client; by default it does not reconnect by itself."""
         self.base_url = base_url
         self.http = requests.Session()
         self.events: list[dict] = []
         self._lock = threading.Lock()
-        self.socket = socketio.Client(reconnection=False)
+        self._websockets = []
+        self.socket = socketio.Client(**{"reconnection": False, **socket_options})
+        self.socket.on("connect", self._connected, namespace=self.namespace)
         self.socket.on("request", self._heard, namespace=self.namespace)
 
     def get(self, path: str, **kwargs) -> requests.Response:
@@ -47,6 +50,8 @@ class Device:
     def disconnect(self) -> None:
         if self.socket.connected:
             self.socket.disconnect()
+        self._close_dead_websockets(keep=None)
+        self.http.close()
 
     def heard(self) -> list[dict]:
         with self._lock:
@@ -61,6 +66,18 @@ class Device:
                     return event
             time.sleep(0.05)
         raise AssertionError(f"no matching event in {timeout} s; heard {self.heard()}")
+
+    def _connected(self) -> None:
+        self._close_dead_websockets(keep=self.socket.eio.ws)
+        self._websockets.append(self.socket.eio.ws)
+
+    def _close_dead_websockets(self, keep) -> None:
+        # When the server dies, python-engineio drops its WebSocket without closing the socket,
+        # and with warnings as errors the ResourceWarning fails a test at random. Close it here.
+        for websocket in self._websockets:
+            if websocket is not keep:
+                websocket.shutdown()
+        self._websockets = [keep] if keep in self._websockets else []
 
     def _heard(self, payload: dict) -> None:
         with self._lock:

@@ -66,15 +66,17 @@ class LiveServer:
 
     def open_request_ids(self) -> set[int]:
         """The truth: what the database holds as waiting or being handled."""
+        return set(self._column("SELECT id FROM requests WHERE state IN ('open', 'acknowledged')"))
+
+    def receipts_of(self, request_id: int) -> int:
+        """How many handhelds confirmed that they show the request."""
+        return len(self._column(f"SELECT id FROM receipts WHERE request_id = {int(request_id)}"))
+
+    def _column(self, sql: str) -> list:
         engine = sqlalchemy.create_engine(self.env["DATABASE_URL"])
         try:
             with engine.connect() as connection:
-                rows = connection.execute(
-                    sqlalchemy.text(
-                        "SELECT id FROM requests WHERE state IN ('open', 'acknowledged')"
-                    )
-                )
-                return {row.id for row in rows}
+                return [row[0] for row in connection.execute(sqlalchemy.text(sql))]
         finally:
             engine.dispose()
 

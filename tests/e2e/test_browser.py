@@ -1,8 +1,11 @@
 """The story in two browsers, as people play it: no reloads, no console errors."""
 
+import time
+
 from playwright.sync_api import expect
 
 from .browser import PHONE, TABLET, chromium, sign_in, watched_page
+from .clients import Tablet
 
 
 def test_kiosk_and_handheld_follow_each_other_live(own_server):
@@ -30,4 +33,21 @@ def test_kiosk_and_handheld_follow_each_other_live(own_server):
             "button", name="Done"
         ).click()
         expect(kiosk.locator("#status")).to_contain_text("Done")
+    assert problems == []
+
+
+def test_a_handheld_confirms_requests_it_finds_on_loading(own_server):
+    """Receipts are not only for pushed requests: one already waiting is confirmed on sight."""
+    tablet = Tablet(own_server.base_url).pair(own_server.pairing_codes()["Room 3"])
+    tablet.ask("consultant")
+    (request_id,) = own_server.open_request_ids()
+    problems = []
+    with chromium() as browser:
+        phone = watched_page(browser, PHONE, problems)
+        sign_in(phone, own_server.base_url, "Anna Tamm", "1111")
+        expect(phone.locator(f"#request-{request_id}")).to_be_visible()
+        deadline = time.monotonic() + 10
+        while own_server.receipts_of(request_id) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert own_server.receipts_of(request_id) == 1
     assert problems == []

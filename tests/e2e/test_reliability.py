@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-import socketio
 import sqlalchemy
 
 from .clients import Handheld, Tablet
@@ -59,9 +58,8 @@ def stored_keys(server) -> set[str]:
 
 def test_sigkill_mid_burst_loses_no_committed_request_and_clients_reconnect(own_server):
     devices = tablets(own_server)
-    handheld = Handheld(own_server.base_url).sign_in("Anna Tamm", "1111")
-    handheld.socket = socketio.Client(reconnection=True, reconnection_delay=0.2)
-    handheld.socket.on("request", handheld._heard, namespace="/staff")
+    handheld = Handheld(own_server.base_url, reconnection=True, reconnection_delay=0.2)
+    handheld.sign_in("Anna Tamm", "1111")
     handheld.connect()
 
     stop, answered, failed = threading.Event(), [], []

@@ -302,11 +302,16 @@ class RequestEvent(db.Model):
     """One transition of one request: the audit trail and the source of every metric."""
 
     __tablename__ = "request_events"
-    __table_args__ = (Index("ix_request_events_store_id_id", "store_id", "id"),)
+    __table_args__ = (
+        # The latest event a store's handhelds or a room's tablet should have heard: see trail.
+        Index("ix_request_events_store_id_id", "store_id", "id"),
+        Index("ix_request_events_room_id_id", "room_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("fitting_rooms.id"))
     action: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(default=clock.now)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

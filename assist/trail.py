@@ -26,6 +26,7 @@ def record(
     event = RequestEvent(
         request_id=request.id,
         store_id=request.store_id,
+        room_id=request.room_id,
         action=action,
         at=at,
         staff_id=staff_id,
@@ -42,9 +43,5 @@ def latest_for_store(store_id: int) -> int:
 
 
 def latest_for_room(room_id: int) -> int:
-    query = (
-        select(func.max(RequestEvent.id))
-        .join(Request, Request.id == RequestEvent.request_id)
-        .where(Request.room_id == room_id)
-    )
+    query = select(func.max(RequestEvent.id)).where(RequestEvent.room_id == room_id)
     return db.session.scalar(query) or 0

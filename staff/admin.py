@@ -6,7 +6,7 @@ from datetime import date
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from assist import audit, catalogue, forms, localtime, menus, pairing, rooms, standards, team
+from assist import audit, catalogue, forms, menus, pairing, rooms, standards, team
 from assist.errors import Refused
 from assist.models import Kind, Role
 from assist.web import show_problem
@@ -181,7 +181,6 @@ def audit_page():
         page_size=audit.PAGE_SIZE,
         rooms=current_user.store.rooms,
         team=team.team(current_user.store_id),
-        local=localtime.to_local,
     )
 
 
@@ -200,13 +199,7 @@ def _rooms_page(code=None):
         "staff/admin/rooms.html",
         rooms=rooms.overview(current_user.store_id),
         code=code,
-        store_time=_store_time,
     )
-
-
-def _store_time(at):
-    """A stored instant on the store's wall clock, for people to read."""
-    return localtime.to_local(at, current_user.store.timezone)
 
 
 def _staff_page(done: str | None = None):

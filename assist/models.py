@@ -49,6 +49,8 @@ class State(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     ABANDONED = "abandoned"
+    LEFT = "left"  # the visit ended while someone was on it: neither done nor a breach
+    SKIPPED = "skipped"  # a tidy closed by the room's next visit: a breach of the tidy standard
 
 
 LIVE_STATES = (State.OPEN, State.ACKNOWLEDGED)

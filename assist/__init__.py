@@ -33,9 +33,10 @@ def create_app(test_config: object | None = None) -> Flask:
     _register_blueprints(app)
     _init_extensions(app)
 
-    from . import cli, web
+    from . import cli, knock, web
 
     web.init_app(app)
+    knock.init_app(app)
     cli.init_app(app)
     return app
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import catalogue, clock, localtime, metrics, recovery, standards
+from . import catalogue, clock, knock, localtime, metrics, recovery, standards
 from .extensions import db
 from .models import (
     LIVE_STATES,
@@ -121,10 +121,20 @@ def _instead(request: Request) -> list[CatalogueItem]:
 
 
 def handheld_queue(member: StaffMember) -> tuple[list[LiveRequest], list[LiveRequest]]:
-    """What a handheld shows: the member's own requests first, then everyone's waiting ones."""
-    live = live_requests(member.store_id, clock.now())
+    """What a handheld shows: the member's own requests first (any whose customer has left, not
+    yet seen, on top), then everyone's waiting ones."""
+    now = clock.now()
+    live = live_requests(member.store_id, now)
     mine = [item for item in live if item.request.claimed_by_id == member.id]
-    return mine, [item for item in live if item.request.claimed_by_id != member.id]
+    return [*_left(member, now), *mine], [
+        item for item in live if item.request.claimed_by_id != member.id
+    ]
+
+
+def _left(member: StaffMember, now: datetime) -> list[LiveRequest]:
+    gone = knock.left_unnoted(member)
+    targets = standards.targets(member.store_id) if gone else {}
+    return [LiveRequest(r, standards.timer(r, targets[r.kind], now), 0, []) for r in gone]
 
 
 def _consultants(store_id: int) -> list[StaffMember]:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
-from . import clock, notify, receipts, standards, trail
+from . import clock, knock, notify, receipts, standards, trail
 from .extensions import db, socketio
 from .models import Request, State
 
@@ -53,6 +53,7 @@ def start_sweeper(app: Flask) -> None:
                 try:
                     sweep()
                     receipts.sweep()
+                    knock.expire_unanswered()
                 except Exception:  # a bad sweep must not stop the next one
                     app.logger.exception("Escalation sweep failed")
                     db.session.rollback()

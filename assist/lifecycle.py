@@ -2,6 +2,7 @@
 
     open ──claim──▶ acknowledged ──complete──▶ completed
       │                  │
+      │                  ├─visit ended while someone was on it ─▶ left
       ├─cancel (customer)─┴─▶ cancelled
       └─visit ended while open ─▶ abandoned
 
@@ -49,6 +50,9 @@ CLAIM = Transition("claimed", (State.OPEN,), State.ACKNOWLEDGED, "acknowledged_a
 COMPLETE = Transition("completed", (State.ACKNOWLEDGED,), State.COMPLETED, "completed_at")
 CANCEL = Transition("cancelled", LIVE_STATES, State.CANCELLED, "closed_at")
 ABANDON = Transition("abandoned", (State.OPEN,), State.ABANDONED, "closed_at")
+# The customer went while a consultant was on it: neither a completion nor the consultant's
+# breach. The consultant's handheld keeps the card until they have seen it (assist.knock).
+LEAVE = Transition("left", (State.ACKNOWLEDGED,), State.LEFT, "closed_at")
 MAY_CLOSE_ANY = (Role.MANAGER, Role.ADMIN)
 
 
@@ -155,6 +159,21 @@ def abandon_open_requests(visit: Visit) -> list[Change]:
     return changes
 
 
+def leave_acknowledged_requests(visit: Visit) -> list[Change]:
+    """The visit ended while consultants were on its requests: they must not serve an empty
+    room. The caller commits and announces."""
+    taken_ids = db.session.scalars(
+        select(Request.id).where(Request.visit_id == visit.id, Request.state == State.ACKNOWLEDGED)
+    ).all()
+    changes = []
+    for request_id in taken_ids:
+        request = db.session.get(Request, request_id)
+        event = _try_move(request, LEAVE)
+        if event:  # completed a moment ago: then it stays done
+            changes.append((request, event))
+    return changes
+
+
 def announce(changes: list[Change]) -> None:
     for request, event in changes:
         notify.request_changed(request, event)
@@ -210,6 +229,7 @@ def _refusal(request: Request, transition: Transition) -> Conflict:
         State.COMPLETED: _l("This request is already done."),
         State.CANCELLED: _l("The customer cancelled this request."),
         State.ABANDONED: _l("The customer has left the fitting room."),
+        State.LEFT: _l("The customer has left the fitting room."),
     }
     return Conflict(
         reasons.get(request.state, f"This request can no longer be {transition.action}.")

@@ -53,6 +53,15 @@ class State(StrEnum):
     SKIPPED = "skipped"  # a tidy closed by the room's next visit: a breach of the tidy standard
 
 
+class Knock(StrEnum):
+    """Where the knock at a fitting room's door stands; see assist.knock."""
+
+    KNOCKING = "knocking"
+    COME_IN = "come_in"
+    WAIT = "wait_a_minute"
+    UNANSWERED = "knock_unanswered"
+
+
 LIVE_STATES = (State.OPEN, State.ACKNOWLEDGED)
 _LIVE_SQL = "state IN ('open', 'acknowledged')"
 
@@ -114,6 +123,34 @@ class Tablet(db.Model):
     last_seen_at: Mapped[datetime | None]
 
     room: Mapped[FittingRoom] = relationship()
+
+
+class Board(db.Model):
+    """A wall screen showing one store's board. Like a tablet, it proves itself with a token
+    kept in a cookie; it can read its store's board and nothing else."""
+
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    paired_at: Mapped[datetime] = mapped_column(default=clock.now)
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+    store: Mapped[Store] = relationship()
+
+
+class BoardCode(db.Model):
+    """A one-time code that makes a screen the wall board of a store."""
+
+    __tablename__ = "board_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    code: Mapped[str] = mapped_column(String(12), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class PairingCode(db.Model):
@@ -258,6 +295,12 @@ class Request(db.Model):
     next_alert_at: Mapped[datetime | None]
     # 0 sent, 1 sent again for want of a receipt, 2 the manager was told; see assist.receipts.
     delivery_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The knock at the door before entering (see assist.knock): None until the first knock.
+    knock_state: Mapped[Knock | None] = mapped_column(String(16))
+    knocked_at: Mapped[datetime | None]
+    knock_answered_at: Mapped[datetime | None]  # or found unanswered
+    # A request closed as `left`: when its consultant saw "the customer has left".
+    left_noted_at: Mapped[datetime | None]
 
     visit: Mapped[Visit] = relationship(back_populates="requests")
     room: Mapped[FittingRoom] = relationship()

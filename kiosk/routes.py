@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response
 from flask_limiter.util import get_remote_address
 
-from assist import catalogue, forms, lifecycle, menus, pairing, visits
+from assist import catalogue, forms, knock, lifecycle, menus, pairing, visits
 from assist.errors import NotFound
 from assist.extensions import htmx, limiter
 from assist.models import Kind, Visit
@@ -162,6 +162,23 @@ def cancel_request(request_id: int):
     return _show_status(visit)
 
 
+# --- the knock at the door -----------------------------------------------------------------
+
+
+@bp.get("/knock")
+def knock_question():
+    """ "May we come in?" over the whole screen while a consultant is at the door, else nothing.
+    Re-read on every nudge and after a reconnect, so a knock is never missed."""
+    return render_template("kiosk/_knock.html", knocking=knock.pending(_visit()))
+
+
+@bp.post("/knock/<int:request_id>/answer")
+def answer_knock(request_id: int):
+    """Come in, or one minute please: the consultant's handheld hears it at once."""
+    knock.answer(request_id, current_tablet(), request.form.get("answer", ""))
+    return render_template("kiosk/_knock.html", knocking=None)
+
+
 # --- the end of a visit ---------------------------------------------------------------------
 
 
@@ -176,7 +193,8 @@ def rating_details(score: int):
     """Why, in a few taps; a comment and the "would you recommend us" question if they like."""
     if score not in range(1, 6):
         raise NotFound(_l("Please choose one of the five faces."))
-    return _show("_rating_details.html", score=score, reasons=visits.reasons_for(score))
+    reasons = visits.reasons_for(score, _visit())
+    return _show("_rating_details.html", score=score, reasons=reasons)
 
 
 @bp.post("/rating")

@@ -17,7 +17,7 @@ from assist.models import Kind, Role
 from .conftest import csrf_from, outsider, pair_tablet, room_named, sign_in
 
 VISITORS = ["anonymous", "tablet_a", "tablet_b", "consultant", "manager", "stranger_admin"]
-PUBLIC = {"static", "kiosk.pair", "staff.signin"}
+PUBLIC = {"static", "start.start", "kiosk.pair", "staff.signin"}
 STAFF_ANY_STORE = {"staff.queue_page", "staff.queue", "staff.duty", "staff.signout"}
 # Managers' pages about their own store: an admin of another store sees their own store there.
 MANAGER_OWN_STORE = {

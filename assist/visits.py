@@ -57,10 +57,13 @@ def start_visit(room: FittingRoom) -> Visit:
     visit = Visit(room_id=room.id, started_at=clock.now())
     db.session.add(visit)
     try:
+        db.session.flush()
+        skipped = lifecycle.skip_tidy(room.id)  # the room was not tidied before this customer
         db.session.commit()
     except IntegrityError:  # two first taps at once: one visit, shared
         db.session.rollback()
         return current_visit(room.id)
+    lifecycle.announce(skipped)
     return visit
 
 
@@ -120,7 +123,7 @@ def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
     db.session.expire(visit)
     if ended.rowcount != 1:
         return []
-    return [*lifecycle.abandon_open_requests(visit), lifecycle.add_tidy(visit)]
+    return [*lifecycle.abandon_open_requests(visit), *lifecycle.add_tidy(visit)]
 
 
 def _check_score(score: int) -> int:

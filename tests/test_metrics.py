@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from assist import clock, metrics, staffing, standards
-from assist.metrics.period import hours_per_slot
 from assist.extensions import db
+from assist.metrics.period import hours_per_slot
 from assist.models import (
     CUSTOMER_KINDS,
     FittingRoom,

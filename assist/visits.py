@@ -62,10 +62,13 @@ def start_visit(room: FittingRoom) -> Visit:
     visit = Visit(room_id=room.id, started_at=clock.now())
     db.session.add(visit)
     try:
+        db.session.flush()
+        skipped = lifecycle.skip_tidy(room.id)  # the room was not tidied before this customer
         db.session.commit()
     except IntegrityError:  # two first taps at once: one visit, shared
         db.session.rollback()
         return current_visit(room.id)
+    lifecycle.announce(skipped)
     return visit
 
 
@@ -130,7 +133,7 @@ def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
     return [
         *lifecycle.abandon_open_requests(visit),
         *lifecycle.leave_acknowledged_requests(visit),
-        lifecycle.add_tidy(visit),
+        *lifecycle.add_tidy(visit),
     ]
 
 

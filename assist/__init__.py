@@ -33,8 +33,9 @@ def create_app(test_config: object | None = None) -> Flask:
     _register_blueprints(app)
     _init_extensions(app)
 
-    from . import cli, knock, web
+    from . import assets, cli, knock, web
 
+    assets.init_app(app)
     web.init_app(app)
     knock.init_app(app)
     cli.init_app(app)
@@ -67,9 +68,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from kiosk import bp as kiosk_bp
     from staff import bp as staff_bp
+    from start import bp as start_bp
 
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(start_bp)
 
 
 def _check_secret_key(app: Flask) -> None:

@@ -25,7 +25,7 @@ VISITORS = [
     "manager",
     "stranger_admin",
 ]
-PUBLIC = {"static", "kiosk.pair", "staff.signin", "staff.pair_board"}
+PUBLIC = {"static", "start.start", "kiosk.pair", "staff.signin", "staff.pair_board"}
 # The wall board: a paired wall screen (the board role) reads it, and so may managers.
 WALL = {"staff.wall_page", "staff.wall_live"}
 STAFF_ANY_STORE = {"staff.queue_page", "staff.queue", "staff.duty", "staff.signout"}

@@ -72,6 +72,7 @@
     play(detail.action);
     const name = detail.action === "left" ? "request:left" : "knock:answered";
     body.dispatchEvent(new CustomEvent(name, {
+      bubbles: true,
       detail: { request: detail.request, answer: detail.action },
     }));
   });

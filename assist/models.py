@@ -184,8 +184,14 @@ class StaffMember(UserMixin, db.Model):
     duty_area: Mapped[str] = mapped_column(String(60), default="")  # "" = the whole store
     duty_since: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]  # the handheld's last heartbeat
+    # Part of the signed-in identity (get_id): raising it ends every session of this member.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     store: Mapped[Store] = relationship()
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: "id.version"; see assist.team.end_sessions."""
+        return f"{self.id}.{self.session_version}"
 
     @property
     def first_name(self) -> str:
@@ -410,12 +416,13 @@ class Rating(db.Model):
     service_day: Mapped[date]
     score: Mapped[int]
     reasons: Mapped[str] = mapped_column(String(300), default="")  # comma-separated tags
-    comment: Mapped[str] = mapped_column(Text, default="")
+    # Text columns state the most a person may write in them (assist.forms.limit_of).
+    comment: Mapped[str] = mapped_column(Text, default="", info={"max_chars": 500})
     nps: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Service recovery after a low score: what the manager did, and when.
     recovery_action: Mapped[str | None] = mapped_column(String(24))
-    recovery_note: Mapped[str] = mapped_column(Text, default="")
+    recovery_note: Mapped[str] = mapped_column(Text, default="", info={"max_chars": 1000})
     recovered_at: Mapped[datetime | None]
     recovered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 

@@ -1,12 +1,14 @@
-"""What the manager's live board shows, read fresh from the database every time."""
+"""What the manager's live board shows, read fresh from the database every time,
+except today's figures: those are kept per store for a moment (see today_cached)."""
 
+import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import catalogue, clock, localtime, metrics, recovery, standards
+from . import catalogue, clock, localtime, metrics, recovery, standards, trail
 from .extensions import db
 from .models import (
     LIVE_STATES,
@@ -31,6 +33,11 @@ class LiveRequest:
     timer: standards.Timer
     receipts: int
     alternatives: list[CatalogueItem]  # for a size that is not in stock: what to bring instead
+
+    @property
+    def since(self) -> int:
+        """When it was asked for, in epoch seconds (the clock stores naive UTC)."""
+        return int(self.request.created_at.replace(tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ def board(store: Store) -> Board:
         on_break=[m for m in consultants if m.duty == Duty.BREAK],
         recoveries=recovery.waiting(store.id),
         recovered_today=recovery.handled_since(store.id, _start_of_today(store)),
-        today=today_so_far(store),
+        today=today_cached(store),
         silent_handhelds={m.id for m in on_duty if _silent(m.last_seen_at, now)},
     )
 
@@ -89,6 +96,40 @@ def today_so_far(store: Store) -> metrics.KindFigures:
     today = localtime.today(store.timezone)
     scope = metrics.Scope((store,), today, today)
     return metrics.overall(scope, metrics.kind_figures(scope))
+
+
+# Today's figures are an aggregate over the whole day, the dearest part of a board. Every board
+# re-reads on every change, so they are kept per store and recomputed only when a request moved
+# (a new event) and at most once every TODAY_MIN_SECONDS, and at least every TODAY_MAX_SECONDS
+# (time alone moves requests past their targets).
+TODAY_MIN_SECONDS = 1.0
+TODAY_MAX_SECONDS = 10.0
+
+
+def today_cached(store: Store) -> metrics.KindFigures:
+    """today_so_far, shared by every board of the store that this process serves."""
+    cache = current_app.extensions.setdefault("board_today", {})
+    seq, at = trail.latest_for_store(store.id), time.monotonic()
+    kept = cache.get(store.id)
+    if kept is not None:
+        kept_seq, kept_at, figures = kept
+        age = at - kept_at
+        if age < TODAY_MIN_SECONDS or (kept_seq == seq and age < TODAY_MAX_SECONDS):
+            return figures
+    figures = today_so_far(store)
+    cache[store.id] = (seq, at, figures)
+    return figures
+
+
+def live_request(request: Request) -> LiveRequest:
+    """One request as a card shows it, e.g. to push it to every handheld after a change."""
+    target = standards.targets(request.store_id)[request.kind]
+    count = db.session.scalar(
+        select(func.count()).select_from(Receipt).where(Receipt.request_id == request.id)
+    )
+    return LiveRequest(
+        request, standards.timer(request, target, clock.now()), count, _instead(request)
+    )
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:

@@ -1,5 +1,12 @@
-"""`python -m bench`: time the report queries on a generated history (BENCH_REQUESTS rows)."""
+"""`python -m bench [reports|live] [options]`: the report queries (the default) or the live path."""
 
-from .reports import main
+import sys
 
-main()
+if sys.argv[1:2] == ["live"]:
+    from .live import run
+
+    run(sys.argv[2:])
+else:
+    from .reports import main
+
+    main()

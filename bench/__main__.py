@@ -1,22 +1,24 @@
-"""`python -m bench [reports] [live]`: run the named benchmarks, or every one there is.
+"""`python -m bench [reports|live] [options]`: the named benchmark, or every one there is.
 
-- reports: the reports over a chain's history (bench/reports.py)
-- live: the real-time path (bench/live.py)
+- reports: the reports over a chain's history (bench/reports.py; sized by BENCH_* variables)
+- live: the real-time path (bench/live.py; `python -m bench live --help` for its options)
 """
 
 import sys
-from importlib import import_module
-from importlib.util import find_spec
 
-PARTS = {"reports": "bench.reports", "live": "bench.live"}
+from . import live, reports
+
+PARTS = {"reports": lambda _argv: reports.main(), "live": live.run}
 
 
-def main(names: list[str]) -> None:
-    unknown = [name for name in names if name not in PARTS]
-    if unknown:
-        sys.exit(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-    for name in names or [name for name, module in PARTS.items() if find_spec(module)]:
-        import_module(PARTS[name]).main()
+def main(argv: list[str]) -> None:
+    if argv and argv[0] in PARTS:
+        PARTS[argv[0]](argv[1:])
+    elif argv:
+        sys.exit(f"unknown benchmark {argv[0]!r}; choose from {', '.join(PARTS)}")
+    else:
+        for part in PARTS.values():
+            part([])
 
 
 main(sys.argv[1:])

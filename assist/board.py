@@ -55,7 +55,8 @@ class Board:
     on_break: list[StaffMember]
     recoveries: list[recovery.Case]
     recovered_today: list[Rating]
-    today: metrics.KindFigures  # all requests created today so far, in the store's calendar
+    today: metrics.KindFigures  # customer requests created today so far, in the store's calendar
+    knocks: metrics.KnockShare  # today's served visits, and those where staff knocked first
     silent_handhelds: set[int]  # on duty, but their handheld has not been heard from
 
     @property
@@ -76,6 +77,7 @@ def board(store: Store) -> Board:
         recoveries=recovery.waiting(store.id),
         recovered_today=recovery.handled_since(store.id, _start_of_today(store)),
         today=today_so_far(store),
+        knocks=knocked_today(store),
         silent_handhelds={m.id for m in on_duty if _silent(m.last_seen_at, now)},
     )
 
@@ -85,10 +87,20 @@ def _start_of_today(store: Store) -> datetime:
     return localtime.utc_bounds(today, today, store.timezone)[0]
 
 
-def today_so_far(store: Store) -> metrics.KindFigures:
+def _today(store: Store) -> metrics.Scope:
     today = localtime.today(store.timezone)
-    scope = metrics.Scope((store,), today, today)
+    return metrics.Scope((store,), today, today)
+
+
+def today_so_far(store: Store) -> metrics.KindFigures:
+    """Customer requests of the store's day so far; `scored` are those decided so far."""
+    scope = _today(store)
     return metrics.overall(scope, metrics.kind_figures(scope))
+
+
+def knocked_today(store: Store) -> metrics.KnockShare:
+    """Of today's visits with a completed customer request, those where staff knocked first."""
+    return metrics.knock_share(_today(store))
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:

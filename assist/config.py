@@ -22,6 +22,9 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # If that store (Redis) is down, count in this process's memory meanwhile and log it: a tap
+    # is never lost to the limiter, and the sign-in lockout keeps counting, per process.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

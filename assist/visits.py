@@ -7,14 +7,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, knock, lifecycle, recovery
+from . import clock, forms, knock, lifecycle, recovery
 from .errors import Refused
 from .extensions import db
 from .models import LIVE_STATES, FittingRoom, Rating, Request, Visit
 from .saving import commit_or_refuse
 
 END_REASONS = ("rated", "done", "reset", "idle")
-MAX_COMMENT = 500
 
 
 @dataclass(frozen=True)
@@ -62,10 +61,13 @@ def start_visit(room: FittingRoom) -> Visit:
     visit = Visit(room_id=room.id, started_at=clock.now())
     db.session.add(visit)
     try:
+        db.session.flush()
+        skipped = lifecycle.skip_tidy(room.id)  # the room was not tidied before this customer
         db.session.commit()
     except IntegrityError:  # two first taps at once: one visit, shared
         db.session.rollback()
         return current_visit(room.id)
+    lifecycle.announce(skipped)
     return visit
 
 
@@ -130,7 +132,7 @@ def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
     return [
         *lifecycle.abandon_open_requests(visit),
         *lifecycle.leave_acknowledged_requests(visit),
-        lifecycle.add_tidy(visit),
+        *lifecycle.add_tidy(visit),
     ]
 
 
@@ -149,10 +151,7 @@ def _check_reasons(score: int, reasons: list[str]) -> list[str]:
 
 
 def _check_comment(comment: str) -> str:
-    comment = comment.strip()
-    if len(comment) > MAX_COMMENT:
-        raise Refused(_l("Please keep the comment under %(n)s characters.", n=MAX_COMMENT))
-    return comment
+    return forms.fitting(comment, Rating.comment)
 
 
 def _check_nps(nps: int | None) -> int | None:

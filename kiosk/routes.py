@@ -14,7 +14,7 @@ from flask_limiter.util import get_remote_address
 from assist import catalogue, forms, knock, lifecycle, menus, pairing, visits
 from assist.errors import NotFound
 from assist.extensions import htmx, limiter
-from assist.models import Kind, Visit
+from assist.models import Kind, Request, Visit
 
 from . import bp
 from .tablet import current_tablet, remember_tablet
@@ -140,7 +140,8 @@ def send_request():
         variant = catalogue.variant(
             store_id, forms.text("code"), forms.text("colour"), forms.text("size")
         )
-    client_key = forms.text("client_key", limit=64) or None  # the same tap, sent again
+    # The same tap, sent again, carries the same key.
+    client_key = forms.text("client_key", column=Request.client_key) or None
     visit = visits.start_visit(tablet.room)
     lifecycle.open_request(
         visit, kind, tablet=tablet, menu_item=menu_item, variant=variant, client_key=client_key

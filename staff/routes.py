@@ -51,9 +51,9 @@ def too_many(error):
 @bp.post("/signout")
 @role_required(*EVERYONE)
 def signout():
-    """Sign out; a consultant leaving the handheld goes off duty."""
-    if current_user.signs_in_with_pin:
-        team.set_duty(current_user, Duty.OFF)
+    """Sign out; a consultant leaving the handheld goes off duty. A copy of the session cookie
+    stops working too."""
+    team.sign_out(current_user)
     logout_user()
     return redirect(url_for("staff.signin"))
 

@@ -57,6 +57,7 @@ MANAGER_THIS_STORE = {
     "staff.unpair",
     "staff.set_staff_active",
     "staff.reset_secret",
+    "staff.sign_out_everywhere",
     "staff.record_recovery",
     "staff.reset_room",
     "staff.revoke_board",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7_knock"
-down_revision = "3dbe8b2d05f8"
+down_revision = "n8_local_stamps"
 branch_labels = None
 depends_on = None
 

@@ -33,10 +33,11 @@ def create_app(test_config: object | None = None) -> Flask:
     _register_blueprints(app)
     _init_extensions(app)
 
-    from . import assets, cli, web
+    from . import assets, cli, knock, web
 
     assets.init_app(app)
     web.init_app(app)
+    knock.init_app(app)
     cli.init_app(app)
     return app
 
@@ -57,11 +58,11 @@ def _init_extensions(app: Flask) -> None:
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
     )
 
-    from .models import StaffMember
+    from . import team
 
-    @login_manager.user_loader
-    def load_staff(staff_id: str) -> StaffMember | None:
-        return db.session.get(StaffMember, int(staff_id))
+    # Every request and every Socket.IO event loads the member anew: a session that ended
+    # (sign-out, a new PIN, "sign out everywhere") names an old version and loads nobody.
+    login_manager.user_loader(team.member_for_session)
 
 
 def _register_blueprints(app: Flask) -> None:

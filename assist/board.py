@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import catalogue, clock, localtime, metrics, recovery, standards
+from . import catalogue, clock, knock, localtime, metrics, recovery, standards
 from .extensions import db
 from .models import (
     LIVE_STATES,
@@ -55,7 +55,8 @@ class Board:
     on_break: list[StaffMember]
     recoveries: list[recovery.Case]
     recovered_today: list[Rating]
-    today: metrics.KindFigures  # all requests created today so far, in the store's calendar
+    today: metrics.KindFigures  # customer requests created today so far, in the store's calendar
+    knocks: metrics.KnockShare  # today's served visits, and those where staff knocked first
     silent_handhelds: set[int]  # on duty, but their handheld has not been heard from
 
     @property
@@ -76,6 +77,7 @@ def board(store: Store) -> Board:
         recoveries=recovery.waiting(store.id),
         recovered_today=recovery.handled_since(store.id, _start_of_today(store)),
         today=today_so_far(store),
+        knocks=knocked_today(store),
         silent_handhelds={m.id for m in on_duty if _silent(m.last_seen_at, now)},
     )
 
@@ -85,10 +87,20 @@ def _start_of_today(store: Store) -> datetime:
     return localtime.utc_bounds(today, today, store.timezone)[0]
 
 
-def today_so_far(store: Store) -> metrics.KindFigures:
+def _today(store: Store) -> metrics.Scope:
     today = localtime.today(store.timezone)
-    scope = metrics.Scope((store,), today, today)
+    return metrics.Scope((store,), today, today)
+
+
+def today_so_far(store: Store) -> metrics.KindFigures:
+    """Customer requests of the store's day so far; `scored` are those decided so far."""
+    scope = _today(store)
     return metrics.overall(scope, metrics.kind_figures(scope))
+
+
+def knocked_today(store: Store) -> metrics.KnockShare:
+    """Of today's visits with a completed customer request, those where staff knocked first."""
+    return metrics.knock_share(_today(store))
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
@@ -121,10 +133,20 @@ def _instead(request: Request) -> list[CatalogueItem]:
 
 
 def handheld_queue(member: StaffMember) -> tuple[list[LiveRequest], list[LiveRequest]]:
-    """What a handheld shows: the member's own requests first, then everyone's waiting ones."""
-    live = live_requests(member.store_id, clock.now())
+    """What a handheld shows: the member's own requests first (any whose customer has left, not
+    yet seen, on top), then everyone's waiting ones."""
+    now = clock.now()
+    live = live_requests(member.store_id, now)
     mine = [item for item in live if item.request.claimed_by_id == member.id]
-    return mine, [item for item in live if item.request.claimed_by_id != member.id]
+    return [*_left(member, now), *mine], [
+        item for item in live if item.request.claimed_by_id != member.id
+    ]
+
+
+def _left(member: StaffMember, now: datetime) -> list[LiveRequest]:
+    gone = knock.left_unnoted(member)
+    targets = standards.targets(member.store_id) if gone else {}
+    return [LiveRequest(r, standards.timer(r, targets[r.kind], now), 0, []) for r in gone]
 
 
 def _consultants(store_id: int) -> list[StaffMember]:

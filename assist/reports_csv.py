@@ -50,12 +50,13 @@ def requests_csv(scope: metrics.Scope) -> Iterator[str]:
         Request.acknowledged_at,
         Request.completed_at,
         Request.closed_at,
-        metrics.acknowledge_seconds().label("seconds_to_acknowledge"),
-        metrics.complete_seconds().label("seconds_to_complete"),
+        (Request.acknowledge_ms / 1000.0).label("seconds_to_acknowledge"),
+        (Request.complete_ms / 1000.0).label("seconds_to_complete"),
         case((metrics.within_standard(), "yes"), else_="no").label("within_standard"),
+        Request.local_day,
     ]
     query = (
-        metrics.requests_in(scope, *columns, Store.timezone)
+        metrics.requests_in(scope, *columns, Store.timezone, customer=None)
         .join(Store, Store.id == Request.store_id)
         .join(FittingRoom, FittingRoom.id == Request.room_id)
         .outerjoin(MenuItem, MenuItem.id == Request.menu_item_id)
@@ -73,6 +74,7 @@ def ratings_csv(scope: metrics.Scope) -> Iterator[str]:
         Store.name.label("store"),
         FittingRoom.name.label("fitting_room"),
         Visit.id.label("visit_id"),
+        Rating.service_day,
         Rating.created_at,
         Rating.score,
         Rating.nps,
@@ -84,7 +86,9 @@ def ratings_csv(scope: metrics.Scope) -> Iterator[str]:
     ]
     query = (
         metrics.ratings_in(scope, *columns, Store.timezone)
-        .join(Store, Store.id == FittingRoom.store_id)
+        .join(Visit, Visit.id == Rating.visit_id)
+        .join(FittingRoom, FittingRoom.id == Rating.room_id)
+        .join(Store, Store.id == Rating.store_id)
         .order_by(Rating.created_at, Rating.id)
     )
     return _stream([c.key for c in columns], query)

@@ -7,9 +7,10 @@ from flask import Response, current_app, render_template, request, stream_with_c
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist import forms, metrics, reports_csv, visits
+from assist import forms, metrics, reports_csv, staffing, visits
 from assist.errors import NotFound, Refused
 from assist.extensions import db
+from assist.metrics import ranking
 from assist.models import Role, Store
 
 from . import bp
@@ -19,6 +20,14 @@ CHAIN = "all"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Other staff pages, linked from the header when this installation has them.
 NAV = (("staff.board_page", "Board"), ("staff.queue_page", "Queue"), ("staff.admin", "Admin"))
+
+
+# The ranking's weights, as the ranking applies them; the page prints these.
+WEIGHTS = {
+    "service": ranking.SERVICE_WEIGHT,
+    "rating": ranking.RATING_WEIGHT,
+    "volume": ranking.VOLUME_WEIGHT,
+}
 
 
 class NotAllowed(Refused):
@@ -39,6 +48,11 @@ def reports():
         csv_args=_period_args(scope),
         weekdays=WEEKDAYS,
         reason_labels=_reason_labels(),
+        definitions=metrics.definitions(MANAGERS),
+        weights=WEIGHTS,
+        csat_target=metrics.CSAT_TARGET,
+        bin_seconds=metrics.BIN_SECONDS,
+        max_agents=staffing.MAX_AGENTS,
         nav=_nav(),
     )
 

@@ -1,7 +1,7 @@
 """The customer's pick among the nearest sizes in stock, for a size that is not in stock
 
 Revision ID: b11_size_pick
-Revises: 3dbe8b2d05f8
+Revises: h10_session_version
 
 Existing requests keep no pick (NULL): the customer was never offered one.
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b11_size_pick"
-down_revision = "3dbe8b2d05f8"
+down_revision = "h10_session_version"
 branch_labels = None
 depends_on = None
 

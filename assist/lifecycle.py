@@ -68,10 +68,13 @@ def open_request(
     tablet: Tablet,
     menu_item: MenuItem | None = None,
     variant: CatalogueItem | None = None,
+    picked: CatalogueItem | None = None,
     client_key: str | None = None,
 ) -> Request:
     """Open a request, or return the one this tap already made: a retry carries the same
-    client_key, and a repeated tap finds the same request still waiting."""
+    client_key, and a repeated tap finds the same request still waiting. A size not in stock
+    may carry the customer's `picked` alternative; it does not make the request another one,
+    so a second tap with another pick finds the first request, pick unchanged."""
     key = _dedupe_key(kind, menu_item, variant)
     earlier = _same_tap(visit.room_id, client_key) or _live_request(visit.id, key)
     if earlier:
@@ -85,6 +88,7 @@ def open_request(
             tablet=tablet,
             menu_item=menu_item,
             variant=variant,
+            picked=picked,
             client_key=client_key,
         )
         db.session.commit()
@@ -129,6 +133,7 @@ def _add(
     tablet: Tablet | None = None,
     menu_item: MenuItem | None = None,
     variant: CatalogueItem | None = None,
+    picked: CatalogueItem | None = None,
     client_key: str | None = None,
 ) -> Change:
     request = Request(
@@ -140,6 +145,7 @@ def _add(
         menu_item_id=menu_item.id if menu_item else None,
         variant_id=variant.id if variant else None,
         in_stock=variant.stock > 0 if variant else None,
+        picked_id=picked.id if picked else None,
         client_key=client_key,
         created_at=clock.now(),
     )

@@ -308,6 +308,9 @@ class Request(db.Model):
     menu_item_id: Mapped[int | None] = mapped_column(ForeignKey("menu_items.id"))
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_items.id"))
     in_stock: Mapped[bool | None]
+    # A size not in stock: the nearest one in stock that the customer would take instead, if
+    # they picked one rather than leave it to the consultant.
+    picked_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_items.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     acknowledged_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -335,7 +338,8 @@ class Request(db.Model):
     visit: Mapped[Visit] = relationship(back_populates="requests")
     room: Mapped[FittingRoom] = relationship()
     menu_item: Mapped[MenuItem | None] = relationship()
-    variant: Mapped[CatalogueItem | None] = relationship()
+    variant: Mapped[CatalogueItem | None] = relationship(foreign_keys=[variant_id])
+    picked: Mapped[CatalogueItem | None] = relationship(foreign_keys=[picked_id])
     claimed_by: Mapped[StaffMember | None] = relationship()
 
     @property

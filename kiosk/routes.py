@@ -100,6 +100,16 @@ def size_item(code: str):
     return _show("_item.html", variants=catalogue.variants(_store_id(), code))
 
 
+@bp.get("/size/instead")
+def size_instead():
+    """A size not in stock: the nearest ones we have, to pick from or leave to the consultant."""
+    args = request.args
+    wanted = catalogue.variant(
+        _store_id(), *(args.get(name, "")[: forms.MAX_TEXT] for name in ("code", "colour", "size"))
+    )
+    return _show("_instead.html", wanted=wanted, choices=catalogue.choices_instead(wanted))
+
+
 @bp.get("/drinks")
 def drinks():
     """The store's drink menu."""
@@ -133,18 +143,26 @@ def send_request():
     tablet = current_tablet()
     kind = Kind(forms.choice("kind", REQUEST_KINDS))
     store_id = tablet.room.store_id
-    menu_item = variant = None
+    menu_item = variant = picked = None
     if kind in menus.MENU_KINDS:
         menu_item = menus.offered_item(store_id, kind, forms.integer("item"))
     elif kind == Kind.SIZE:
         variant = catalogue.variant(
             store_id, forms.text("code"), forms.text("colour"), forms.text("size")
         )
+        pick = forms.integer("pick", optional=True)
+        picked = catalogue.picked_instead(variant, pick) if pick else None
     # The same tap, sent again, carries the same key.
     client_key = forms.text("client_key", column=Request.client_key) or None
     visit = visits.start_visit(tablet.room)
     lifecycle.open_request(
-        visit, kind, tablet=tablet, menu_item=menu_item, variant=variant, client_key=client_key
+        visit,
+        kind,
+        tablet=tablet,
+        menu_item=menu_item,
+        variant=variant,
+        picked=picked,
+        client_key=client_key,
     )
     if not htmx:
         return redirect(url_for("kiosk.status"), 303)

@@ -250,6 +250,11 @@
     note.textContent = note.dataset.text.replace("{time}", at);
     note.hidden = false;
     body.classList.add("is-offline-shell");
+    // The kept timers were right when kept; they have gone on waiting since.
+    const gone = Math.max(0, (Date.now() - Number(offlineSince)) / 1000);
+    document.querySelectorAll("#queue [data-waited]").forEach(function (timer) {
+      timer.dataset.waited = String(Number(timer.dataset.waited) + gone);
+    });
   }
 
   // --- wiring ---------------------------------------------------------------------------------

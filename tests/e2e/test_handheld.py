@@ -200,6 +200,9 @@ def test_at_least_four_cards_fit_customers_first_mine_first(server, busy_store, 
     waiting = [c for c in shown if c["state"] == "open"]
     out_of_sight = [c for c in waiting if c["bottom"] > bar_top]
     expect(bar.locator(".below__count")).to_have_text(str(len(out_of_sight)))
+    handheld.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(bar).to_be_hidden()  # at the end of the queue nothing waits out of sight
+    handheld.screenshot(path=str(SHOTS / f"handheld-{language}-end.png"))
     handheld.screenshot(path=str(SHOTS / f"handheld-{language}.png"))
 
 

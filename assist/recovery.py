@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from . import clock, notify
+from . import clock, forms, notify
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import FittingRoom, Rating, StaffMember, Visit
@@ -17,7 +17,6 @@ ACTIONS = {
     "compensated": "Compensated",
     "customer_left": "Customer had left",
 }
-MAX_NOTE = 1000
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,13 @@ def record(store_id: int, rating_id: int, actor: StaffMember, action: str, note:
         raise NotFound("No such low rating in your store.")
     if action not in ACTIONS:
         raise Refused("Choose what was done.")
-    if len(note.strip()) > MAX_NOTE:
-        raise Refused(f"Please keep the note under {MAX_NOTE} characters.")
+    note = forms.fitting(note, Rating.recovery_note)
     done = db.session.execute(
         update(Rating)
         .where(Rating.id == rating_id, Rating.recovered_at.is_(None))
         .values(
             recovery_action=action,
-            recovery_note=note.strip(),
+            recovery_note=note,
             recovered_at=clock.now(),
             recovered_by_id=actor.id,
         )

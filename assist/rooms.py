@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from .errors import NotFound, Refused
+from . import forms
+from .errors import NotFound
 from .extensions import db
 from .models import FittingRoom, Tablet
 from .saving import commit_or_refuse
@@ -25,9 +26,8 @@ class RoomOverview:
 
 
 def add_room(store_id: int, name: str, area: str) -> FittingRoom:
-    name, area = name.strip(), area.strip()
-    if not name or len(name) > 60 or len(area) > 60:
-        raise Refused("Give the room a name (and an area) of at most 60 characters.")
+    name = forms.fitting(name, FittingRoom.name, required=True)
+    area = forms.fitting(area, FittingRoom.area)
     room = FittingRoom(store_id=store_id, name=name, area=area)
     db.session.add(room)
     commit_or_refuse(f"There is already a room called {name}.")

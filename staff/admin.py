@@ -1,9 +1,8 @@
 """Administration for managers and admins: rooms and tablet pairing, staff, menus, catalogue,
 service standards and the audit trail. Everything is scoped to the signed-in member's store."""
 
-from datetime import date
-
 from flask import current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from assist import audit, catalogue, forms, menus, pairing, rooms, standards, team
@@ -82,6 +81,14 @@ def reset_secret(member_id: int):
     """Set a new PIN or password."""
     team.reset_secret(current_user, member_id, request.form.get("secret", ""))
     return _staff_page(done="The new PIN or password is set.")
+
+
+@bp.post("/admin/staff/<int:member_id>/signout")
+@role_required(*MANAGERS)
+def sign_out_everywhere(member_id: int):
+    """End every session of a member at once: a lost or stolen handheld stops working."""
+    member = team.sign_out_everywhere(current_user, member_id)
+    return _staff_page(done=_("%(name)s is signed out on every device.", name=member.name))
 
 
 @bp.get("/admin/menus")
@@ -170,7 +177,9 @@ def set_standard():
 def audit_page():
     """Every transition with who and when, filtered by room, staff member and day."""
     filters = audit.Filters(
-        room_id=forms.arg_id("room"), staff_id=forms.arg_id("staff"), day=_day_arg()
+        room_id=forms.arg_id("room"),
+        staff_id=forms.arg_id("staff"),
+        day=forms.day(request.args.get("day")),
     )
     page = min(forms.arg_id("page") or 1, audit.LAST_PAGE)
     return render_template(
@@ -182,16 +191,6 @@ def audit_page():
         rooms=current_user.store.rooms,
         team=team.team(current_user.store_id),
     )
-
-
-def _day_arg() -> date | None:
-    raw = request.args.get("day", "")
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as error:
-        raise Refused("Give the day as YYYY-MM-DD.") from error
 
 
 def _rooms_page(code=None):

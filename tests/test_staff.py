@@ -255,10 +255,10 @@ def test_signing_out_leaves_a_managers_duty_alone(client, store):
 
 def test_the_handheld_page_listens_for_news_and_alerts(anna):
     page = anna.get("/staff/").text
-    assert 'class="handheld"' in page and "/static/js/handheld.js" in page
+    assert 'class="handheld"' in page and "/js/handheld" in page
     assert 'rel="manifest" href="/staff/manifest.webmanifest"' in page
     assert 'data-worker="/staff/sw.js"' in page and 'id="sound"' in page
-    assert 'hx-trigger="live:request from:body, live:resync from:body"' in page
+    assert 'hx-trigger="live:resync from:body"' in page  # pushed cards are swapped in
     assert 'id="duty"' in page and 'id="queue"' in page
 
 
@@ -332,7 +332,7 @@ def test_a_refused_claim_makes_the_queue_read_itself_again(anna, app, store):
     lifecycle.claim(call.id, staff_named(store, "Boris Ivanov"))
     late = htmx_post(anna, f"/staff/requests/{call.id}/claim")
     assert late.status_code == 409 and "Boris is already on it" in late.text
-    assert late.headers["HX-Trigger"] == "live:request"
+    assert late.headers["HX-Trigger"] == "live:resync"
     assert "<article" not in late.text  # the message alone, for #problem
 
 

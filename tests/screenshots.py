@@ -4,11 +4,12 @@ README (docs/screenshots/*.png)."""
 import tempfile
 from pathlib import Path
 
-from tests.e2e.browser import DESKTOP, PHONE, TABLET, chromium, sign_in, watched_page
+from tests.e2e.browser import DESKTOP, TABLET, chromium, sign_in, watched_page
 from tests.e2e.server import ROOT, LiveServer, server_env
 from tests.e2e.stories import pair_wall
 
 OUT = ROOT / "docs" / "screenshots"
+HANDHELD = {"width": 360, "height": 640}  # the size the handheld is designed for
 
 
 def main() -> None:
@@ -36,9 +37,11 @@ def photograph(server: LiveServer) -> None:
         kiosks["Room 4"].get_by_text("Something for the room").first.click()
         kiosks["Room 4"].get_by_text("Foot covers").click()
         kiosks["Room 1"].get_by_text("Call a consultant").first.click()
+        kiosks["Room 2"].get_by_text("Call a consultant").first.click()
 
-        phone = watched_page(browser, PHONE, problems)
+        phone = watched_page(browser, HANDHELD, problems)
         sign_in(phone, server.base_url, "Anna Tamm", "1111")
+        shoot(phone, "handheld-sound-off")
         phone.get_by_text("On duty").click()
         phone.locator("article", has_text="Room 1").get_by_role("button", name="I'm on it").click()
         phone.wait_for_timeout(800)
@@ -55,8 +58,23 @@ def photograph(server: LiveServer) -> None:
         manager.goto(server.base_url + "/staff/admin")
         shoot(manager, "admin-rooms", full_page=True)
         photograph_knock_and_wall(browser, server, kiosks["Room 1"], phone)
+        handheld_offline(phone, server)
+    problems = [p for p in problems if "ERR_INTERNET_DISCONNECTED" not in p]  # while offline
     if problems:
         raise SystemExit(f"the pages reported errors: {problems}")
+
+
+def handheld_offline(phone, server) -> None:
+    """The network is gone: the service worker shows the last queue, marked."""
+    phone.evaluate("navigator.serviceWorker.ready")
+    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.reload()  # through the worker, which keeps it
+    phone.wait_for_timeout(800)
+    phone.context.set_offline(True)
+    phone.reload()
+    phone.wait_for_selector("#offline-since:not([hidden])")
+    shoot(phone, "handheld-offline")
+    phone.context.set_offline(False)
 
 
 def photograph_knock_and_wall(browser, server, tablet, phone) -> None:

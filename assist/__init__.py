@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import server
 from .config import DEV_SECRET, ROOT, Config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 from .forms import IdConverter
@@ -33,9 +34,11 @@ def create_app(test_config: object | None = None) -> Flask:
     _register_blueprints(app)
     _init_extensions(app)
 
-    from . import cli, web
+    from . import assets, cli, knock, web
 
+    assets.init_app(app)
     web.init_app(app)
+    knock.init_app(app)
     cli.init_app(app)
     return app
 
@@ -53,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        **server.socketio_options(app.config["SOCKETIO_MESSAGE_QUEUE"]),
     )
 
     from . import team
@@ -66,9 +69,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from kiosk import bp as kiosk_bp
     from staff import bp as staff_bp
+    from start import bp as start_bp
 
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(start_bp)
 
 
 def _check_secret_key(app: Flask) -> None:

@@ -13,7 +13,8 @@ from .extensions import db
 from .models import CatalogueItem
 
 LETTER_SIZES = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL")
-MAX_ALTERNATIVES = 4
+MAX_ALTERNATIVES = 4  # what a consultant's card lists for a size not in stock
+CUSTOMER_CHOICES = 3  # what the tablet offers the customer to pick from
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,27 @@ def alternatives(wanted: CatalogueItem) -> list[CatalogueItem]:
         return (_rank_gap(size_rank(v.size), wanted_rank), v.colour != wanted.colour, v.colour)
 
     return sorted(others, key=distance)[:MAX_ALTERNATIVES]
+
+
+def choices_instead(wanted: CatalogueItem) -> list[CatalogueItem]:
+    """What the customer may pick instead of a size not in stock: the nearest few."""
+    return [] if wanted.stock > 0 else alternatives(wanted)[:CUSTOMER_CHOICES]
+
+
+def picked_instead(wanted: CatalogueItem, variant_id: int) -> CatalogueItem:
+    """The customer's pick for a size not in stock: another size or colour of the same item in
+    this store. Its stock may have run out since the screen was drawn; the card shows it."""
+    found = db.session.get(CatalogueItem, variant_id)
+    if (
+        wanted.stock > 0
+        or found is None
+        or found.id == wanted.id
+        or (found.store_id, found.code) != (wanted.store_id, wanted.code)
+    ):
+        raise NotFound(
+            _l("That is not one of the sizes we can offer instead. Please choose again.")
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,11 @@ class Config:
     ESCALATION_REPEAT_SECONDS = _env_int("ESCALATION_REPEAT_SECONDS", 30)
     TABLET_SILENT_SECONDS = _env_int("TABLET_SILENT_SECONDS", 60)
     RECEIPT_WAIT_SECONDS = _env_int("RECEIPT_WAIT_SECONDS", 5)
+    # The knock at the door: how long the tablet asks before the handheld says "no answer",
+    # and how long after "One minute, please" the consultant may knock again.
+    KNOCK_ANSWER_SECONDS = _env_int("KNOCK_ANSWER_SECONDS", 20)
+    KNOCK_AGAIN_SECONDS = _env_int("KNOCK_AGAIN_SECONDS", 30)
+    BOARD_COOKIE_DAYS = 400
     # Staffing advice: the share of requests to acknowledge within the acknowledge target.
     STAFFING_SERVICE_LEVEL = 0.8
     CSV_MAX_BYTES = 2 * 1024 * 1024

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, forms, lifecycle, recovery
+from . import clock, forms, knock, lifecycle, recovery
 from .errors import Refused
 from .extensions import db
 from .models import LIVE_STATES, FittingRoom, Rating, Request, Visit
@@ -38,8 +38,13 @@ HIGH_SCORE_REASONS = (
 )
 
 
-def reasons_for(score: int) -> tuple[ReasonTag, ...]:
-    return LOW_SCORE_REASONS if score <= 3 else HIGH_SCORE_REASONS
+def reasons_for(score: int, visit: Visit | None = None) -> tuple[ReasonTag, ...]:
+    """The reasons a rating offers. "Someone came in without asking" is not offered once the
+    customer said "Come in" to a knock in this visit."""
+    tags = LOW_SCORE_REASONS if score <= 3 else HIGH_SCORE_REASONS
+    if visit is not None and knock.invited_in(visit.id):
+        tags = tuple(tag for tag in tags if tag.key != knock.CAME_IN_UNASKED)
+    return tags
 
 
 def current_visit(room_id: int) -> Visit | None:
@@ -56,10 +61,13 @@ def start_visit(room: FittingRoom) -> Visit:
     visit = Visit(room_id=room.id, started_at=clock.now())
     db.session.add(visit)
     try:
+        db.session.flush()
+        skipped = lifecycle.skip_tidy(room.id)  # the room was not tidied before this customer
         db.session.commit()
     except IntegrityError:  # two first taps at once: one visit, shared
         db.session.rollback()
         return current_visit(room.id)
+    lifecycle.announce(skipped)
     return visit
 
 
@@ -102,6 +110,8 @@ def rate_visit(
         created_at=clock.now(),
     )
     db.session.add(rating)
+    if knock.CAME_IN_UNASKED in rating.reason_list:
+        knock.record_entry_unasked(visit, rating.created_at)
     changes = _close(visit, "rated")
     commit_or_refuse("This visit has already been rated.")
     lifecycle.announce(changes)
@@ -119,7 +129,11 @@ def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
     db.session.expire(visit)
     if ended.rowcount != 1:
         return []
-    return [*lifecycle.abandon_open_requests(visit), lifecycle.add_tidy(visit)]
+    return [
+        *lifecycle.abandon_open_requests(visit),
+        *lifecycle.leave_acknowledged_requests(visit),
+        *lifecycle.add_tidy(visit),
+    ]
 
 
 def _check_score(score: int) -> int:

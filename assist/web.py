@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import clock, forms, localtime
+from . import clock, forms, labels, localtime
 from .errors import Refused
 from .extensions import db, htmx
 
@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.context_processor(lambda: {"now": clock.now, "current_locale": get_locale})
     app.jinja_env.filters["waited"] = waited
+    labels.init_app(app)  # kind_label(), state_label(), … for every template
     app.jinja_env.filters["local_time"] = localtime.to_local  # {{ at|local_time(store.timezone) }}
 
 

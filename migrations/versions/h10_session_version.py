@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "h10_session_version"
-down_revision = "3dbe8b2d05f8"
+down_revision = "b7_knock"
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import server
 from .config import DEV_SECRET, ROOT, Config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 from .forms import IdConverter
@@ -55,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        **server.socketio_options(app.config["SOCKETIO_MESSAGE_QUEUE"]),
     )
 
     from . import team

@@ -1,12 +1,16 @@
-"""What the manager's live board shows, read fresh from the database every time."""
+"""What the manager's live board shows, read fresh from the database every time,
+except today's figures: those are kept per store for a moment (see kept_for_today)."""
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import catalogue, clock, knock, localtime, metrics, recovery, standards
+from . import catalogue, clock, knock, localtime, metrics, recovery, standards, trail
 from .extensions import db
 from .models import (
     LIVE_STATES,
@@ -31,6 +35,11 @@ class LiveRequest:
     timer: standards.Timer
     receipts: int
     alternatives: list[CatalogueItem]  # for a size that is not in stock: what to bring instead
+
+    @property
+    def since(self) -> int:
+        """When it was asked for, in epoch seconds (the clock stores naive UTC)."""
+        return int(self.request.created_at.replace(tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,8 @@ def board(store: Store) -> Board:
         on_break=[m for m in consultants if m.duty == Duty.BREAK],
         recoveries=recovery.waiting(store.id),
         recovered_today=recovery.handled_since(store.id, _start_of_today(store)),
-        today=today_so_far(store),
-        knocks=knocked_today(store),
+        today=kept_for_today(store, "figures", today_so_far),
+        knocks=kept_for_today(store, "knocks", knocked_today),
         silent_handhelds={m.id for m in on_duty if _silent(m.last_seen_at, now)},
     )
 
@@ -101,6 +110,41 @@ def today_so_far(store: Store) -> metrics.KindFigures:
 def knocked_today(store: Store) -> metrics.KnockShare:
     """Of today's visits with a completed customer request, those where staff knocked first."""
     return metrics.knock_share(_today(store))
+
+
+# Today's figures are an aggregate over the whole day, the dearest part of a board. Every board
+# re-reads on every change, so they are kept per store and recomputed only when a request moved
+# (a new event) and at most once every TODAY_MIN_SECONDS, and at least every TODAY_MAX_SECONDS
+# (time alone moves requests past their targets).
+TODAY_MIN_SECONDS = 1.0
+TODAY_MAX_SECONDS = 10.0
+T = TypeVar("T")
+
+
+def kept_for_today(store: Store, name: str, compute: Callable[[Store], T]) -> T:
+    """One of today's figures, shared by every board of the store that this process serves."""
+    cache = current_app.extensions.setdefault("board_today", {})
+    seq, at = trail.latest_for_store(store.id), time.monotonic()
+    kept = cache.get((store.id, name))
+    if kept is not None:
+        kept_seq, kept_at, figures = kept
+        age = at - kept_at
+        if age < TODAY_MIN_SECONDS or (kept_seq == seq and age < TODAY_MAX_SECONDS):
+            return figures
+    figures = compute(store)
+    cache[(store.id, name)] = (seq, at, figures)
+    return figures
+
+
+def live_request(request: Request) -> LiveRequest:
+    """One request as a card shows it, e.g. to push it to every handheld after a change."""
+    target = standards.targets(request.store_id)[request.kind]
+    count = db.session.scalar(
+        select(func.count()).select_from(Receipt).where(Receipt.request_id == request.id)
+    )
+    return LiveRequest(
+        request, standards.timer(request, target, clock.now()), count, _instead(request)
+    )
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:

@@ -75,6 +75,7 @@ ACTIONS = {
     "come_in": _l("customer said “Come in”"),
     "wait_a_minute": _l("customer said “One minute, please”"),
     "knock_unanswered": _l("knock not answered"),
+    "entered_unasked": _l("customer said someone came in without asking"),
 }
 
 

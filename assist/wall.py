@@ -127,8 +127,12 @@ class WallView:
 
     @property
     def tiles(self) -> list[live_board.LiveRequest]:
-        """Waiting requests first (the oldest first), then those someone is on."""
-        requests = sorted(self.board.requests, key=lambda live: live.request.state != "open")
+        """Waiting customers first, then waiting tidy tasks, then what someone is on; oldest
+        first within each (the board's order)."""
+        requests = sorted(
+            self.board.requests,
+            key=lambda live: (live.request.state != "open", live.request.kind == "tidy"),
+        )
         return requests[: TILES if len(requests) <= TILES else TILES - 1]
 
     @property
@@ -138,6 +142,14 @@ class WallView:
     @property
     def waiting(self) -> int:
         return sum(live.request.state == "open" for live in self.board.requests)
+
+    @property
+    def late(self) -> int:
+        """Waiting past the acknowledge standard: the figure turns red."""
+        return sum(
+            live.request.state == "open" and live.timer.colour == "red"
+            for live in self.board.requests
+        )
 
 
 def view(store: Store) -> WallView:

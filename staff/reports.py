@@ -4,6 +4,7 @@ as a page with charts and tables, and as CSV downloads."""
 import re
 
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,7 +18,8 @@ from . import bp
 from .access import MANAGERS, role_required
 
 CHAIN = "all"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+HOUR_SPANS = tuple(f"{hour:02d}:00–{(hour + 1) % 24:02d}:00" for hour in range(24))
 # Other staff pages, linked from the header when this installation has them.
 NAV = (("staff.board_page", "Board"), ("staff.queue_page", "Queue"), ("staff.admin", "Admin"))
 
@@ -47,6 +49,8 @@ def reports():
         chosen=request.args.get("store") or str(scope.stores[0].id),
         csv_args=_period_args(scope),
         weekdays=WEEKDAYS,
+        weekday_names=[str(day) for day in WEEKDAYS],  # translated once per page
+        hour_spans=HOUR_SPANS,
         reason_labels=_reason_labels(),
         definitions=metrics.definitions(MANAGERS),
         weights=WEIGHTS,

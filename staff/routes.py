@@ -117,7 +117,7 @@ def resync_after_conflict(response):
     """A tap refused because someone else was quicker means the screen is out of date:
     the queue re-reads itself while the message says who took it."""
     if response.status_code == 409 and htmx:
-        response.headers["HX-Trigger"] = "live:request"
+        response.headers["HX-Trigger"] = "live:resync"
     return response
 
 

@@ -386,7 +386,7 @@ def test_the_status_partial_refreshes_itself_on_nudges(kiosk):
     kiosk.ask("consultant")
     partial = kiosk.status()
     assert partial.lstrip().startswith('<section id="status"')
-    assert 'hx-trigger="live:request from:body, live:resync from:body"' in partial
+    assert 'hx-trigger="live:resync from:body"' in partial  # live.js: on nudges, coalesced
 
 
 def test_the_status_shows_the_time_waited(kiosk):

@@ -53,7 +53,8 @@ def period(first: str | None, last: str | None, timezone: str) -> tuple[date, da
     if first:
         start = _parse_day(first, "from")
     else:
-        start = max(date.min, end - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+        # Counted in day numbers, so a period ending on the calendar's first day stops there.
+        start = date.fromordinal(max(1, end.toordinal() - DEFAULT_PERIOD_DAYS + 1))
     if start > end:
         raise BadPeriod(_l("The period starts after it ends: “from” must not be later than “to”."))
     if (end - start).days >= MAX_PERIOD_DAYS:

@@ -18,9 +18,10 @@ if __name__ == "__main__" and ASYNC_MODE == "eventlet":
 
     eventlet.monkey_patch()
 
+from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
+
 from assist import create_app, escalation, server  # noqa: E402
 from assist.extensions import socketio  # noqa: E402
-from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
 
 app = create_app()
 if os.environ.get("BEHIND_PROXY") == "1":  # nginx (deploy/): the client's address and scheme

@@ -12,18 +12,18 @@ from .browser import TABLET, chromium, watched_page
 SERVER_ERROR_NOISE = ("status of 500", "htmx:responseError", "htmx:afterRequest")
 
 
-def start_visit(browser, server, room: str, problems: list):
+def start_visit(browser, server, code: str, problems: list):
     kiosk = watched_page(browser, TABLET, problems)
-    kiosk.goto(f"{server.base_url}/kiosk/pair?code={server.pairing_codes()[room]}")
+    kiosk.goto(f"{server.base_url}/kiosk/pair?code={code}")
     kiosk.get_by_text("Tap to start").click()
     return kiosk
 
 
 def test_only_a_success_or_a_deliberate_refusal_settles_a_tap(own_server):
     """One server for both halves: starting one is the slow part."""
-    problems, keys = [], []
+    problems, keys, codes = [], [], own_server.pairing_codes()
     with chromium() as browser:
-        kiosk = start_visit(browser, own_server, "Room 5", problems)
+        kiosk = start_visit(browser, own_server, codes["Room 5"], problems)
         before = own_server.open_request_ids()
 
         def failing_server(route):
@@ -44,7 +44,7 @@ def test_only_a_success_or_a_deliberate_refusal_settles_a_tap(own_server):
 
         # A refusal of the server's own (X-Refused) is shown, and the tap is settled.
         refused = []
-        kiosk = start_visit(browser, own_server, "Room 4", problems)
+        kiosk = start_visit(browser, own_server, codes["Room 4"], problems)
 
         def refusing_server(route):
             refused.append(route.request.post_data)

@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask
 VENDORED := static/vendor/htmx.min.js static/vendor/socket.io.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup run test lint bench screenshots clean distclean
+.PHONY: setup run test lint bench screenshots translations clean distclean
 
 setup: $(VENV)/.installed node_modules/.installed $(CATALOGS)
 	@for f in $(VENDORED); do test -f $$f || { node scripts/vendor.mjs; break; }; done
@@ -47,6 +47,10 @@ test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 		if [ $$status -eq 5 ]; then echo "test: pytest collected no tests" >&2; fi; \
 		exit $$status
+
+# New or changed strings in the code appear in every catalog with an empty msgstr to fill in.
+translations: $(VENV)/.installed
+	@scripts/i18n.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

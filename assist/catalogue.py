@@ -185,14 +185,22 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.errors.append((0, "The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
+        report.errors.append(
+            (0, _l("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
+        )
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [COLUMN_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         report.errors.append(
-            (1, f"The first line must name the columns; missing: {', '.join(missing)}.")
+            (
+                1,
+                _l(
+                    "The first line must name the columns; missing: %(columns)s.",
+                    columns=", ".join(missing),
+                ),
+            )
         )
         return []
     rows, seen = [], set()
@@ -202,14 +210,14 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
         row, problem = _row(dict(zip(header, cells, strict=False)))
         key = (row.get("code"), row.get("colour"), row.get("size"))
         if problem is None and key in seen:
-            problem = "the same code, colour and size appear on an earlier line"
+            problem = _l("the same code, colour and size appear on an earlier line")
         if problem:
             report.errors.append((line_no, problem))
         else:
             seen.add(key)
             rows.append(row)
     if not rows and report.ok:
-        report.errors.append((0, "The file has no catalogue lines."))
+        report.errors.append((0, _l("The file has no catalogue lines.")))
     return rows
 
 
@@ -217,10 +225,12 @@ def _row(cells: dict) -> tuple[dict, str | None]:
     row = {column: (cells.get(column) or "").strip() for column in COLUMNS}
     for column, limit in FIELD_LIMITS.items():
         if not row[column]:
-            return row, f"{column} is empty"
+            return row, _l("%(column)s is empty", column=column)
         if len(row[column]) > limit:
-            return row, f"{column} is longer than {limit} characters"
+            return row, _l("%(column)s is longer than %(n)s characters", column=column, n=limit)
     if not row["stock"].isdigit():
-        return row, f"stock must be a whole number of 0 or more, not {row['stock']!r}"
+        return row, _l(
+            "stock must be a whole number of 0 or more, not “%(value)s”", value=row["stock"]
+        )
     row["stock"] = int(row["stock"])
     return row, None

@@ -28,9 +28,9 @@ def offered_item(store_id: int, kind: Kind, item_id: int | None) -> MenuItem:
 def add_item(store_id: int, kind: Kind, name: str, age_restricted: bool) -> MenuItem:
     name = name.strip()
     if kind not in MENU_KINDS:
-        raise Refused("A menu is for drinks or amenities.")
+        raise Refused(_l("A menu is for drinks or amenities."))
     if not name or len(name) > 80:
-        raise Refused("Give the item a name of at most 80 characters.")
+        raise Refused(_l("Give the item a name of at most 80 characters."))
     item = MenuItem(store_id=store_id, kind=kind, name=name, age_restricted=age_restricted)
     db.session.add(item)
     db.session.commit()
@@ -40,7 +40,7 @@ def add_item(store_id: int, kind: Kind, name: str, age_restricted: bool) -> Menu
 def set_active(store_id: int, item_id: int, active: bool) -> MenuItem:
     item = db.session.get(MenuItem, item_id)
     if item is None or item.store_id != store_id:
-        raise NotFound("No such menu item.")
+        raise NotFound(_l("No such menu item."))
     item.active = active
     db.session.commit()
     return item

@@ -140,6 +140,7 @@ class StaffMember(UserMixin, db.Model):
     duty_area: Mapped[str] = mapped_column(String(60), default="")  # "" = the whole store
     duty_since: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]  # the handheld's last heartbeat
+    language: Mapped[str | None] = mapped_column(String(8))  # None: the store's language
 
     store: Mapped[Store] = relationship()
 

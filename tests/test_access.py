@@ -18,7 +18,13 @@ from .conftest import csrf_from, outsider, pair_tablet, room_named, sign_in
 
 VISITORS = ["anonymous", "tablet_a", "tablet_b", "consultant", "manager", "stranger_admin"]
 PUBLIC = {"static", "kiosk.pair", "staff.signin"}
-STAFF_ANY_STORE = {"staff.queue_page", "staff.queue", "staff.duty", "staff.signout"}
+STAFF_ANY_STORE = {
+    "staff.queue_page",
+    "staff.queue",
+    "staff.duty",
+    "staff.signout",
+    "staff.choose_language",
+}
 # Managers' pages about their own store: an admin of another store sees their own store there.
 MANAGER_OWN_STORE = {
     "staff.admin",
@@ -32,6 +38,7 @@ MANAGER_OWN_STORE = {
     "staff.add_staff",
     "staff.standards_page",
     "staff.set_standard",
+    "staff.set_store_language",
     "staff.board_page",
     "staff.board_live",
     "staff.reports",
@@ -47,6 +54,7 @@ MANAGER_THIS_STORE = {
     "staff.reset_secret",
     "staff.record_recovery",
     "staff.reset_room",
+    "staff.set_member_language",
 }
 CONSULTANT_THIS_STORE = {"staff.claim", "staff.complete"}
 

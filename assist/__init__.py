@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import languages
+from . import languages, server
 from .config import DEV_SECRET, ROOT, Config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 from .forms import IdConverter
@@ -33,9 +33,11 @@ def create_app(test_config: object | None = None) -> Flask:
     _register_blueprints(app)
     _init_extensions(app)
 
-    from . import cli, web
+    from . import assets, cli, knock, web
 
+    assets.init_app(app)
     web.init_app(app)
+    knock.init_app(app)
     cli.init_app(app)
     return app
 
@@ -54,22 +56,24 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        **server.socketio_options(app.config["SOCKETIO_MESSAGE_QUEUE"]),
     )
 
-    from .models import StaffMember
+    from . import team
 
-    @login_manager.user_loader
-    def load_staff(staff_id: str) -> StaffMember | None:
-        return db.session.get(StaffMember, int(staff_id))
+    # Every request and every Socket.IO event loads the member anew: a session that ended
+    # (sign-out, a new PIN, "sign out everywhere") names an old version and loads nobody.
+    login_manager.user_loader(team.member_for_session)
 
 
 def _register_blueprints(app: Flask) -> None:
     from kiosk import bp as kiosk_bp
     from staff import bp as staff_bp
+    from start import bp as start_bp
 
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(start_bp)
 
 
 def _check_secret_key(app: Flask) -> None:

@@ -1,12 +1,16 @@
-"""What the manager's live board shows, read fresh from the database every time."""
+"""What the manager's live board shows, read fresh from the database every time,
+except today's figures: those are kept per store for a moment (see kept_for_today)."""
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import catalogue, clock, localtime, metrics, recovery, standards
+from . import catalogue, clock, knock, localtime, metrics, recovery, standards, trail
 from .extensions import db
 from .models import (
     LIVE_STATES,
@@ -32,6 +36,11 @@ class LiveRequest:
     receipts: int
     alternatives: list[CatalogueItem]  # for a size that is not in stock: what to bring instead
 
+    @property
+    def since(self) -> int:
+        """When it was asked for, in epoch seconds (the clock stores naive UTC)."""
+        return int(self.request.created_at.replace(tzinfo=UTC).timestamp())
+
 
 @dataclass(frozen=True)
 class RoomStatus:
@@ -55,7 +64,8 @@ class Board:
     on_break: list[StaffMember]
     recoveries: list[recovery.Case]
     recovered_today: list[Rating]
-    today: metrics.KindFigures  # all requests created today so far, in the store's calendar
+    today: metrics.KindFigures  # customer requests created today so far, in the store's calendar
+    knocks: metrics.KnockShare  # today's served visits, and those where staff knocked first
     silent_handhelds: set[int]  # on duty, but their handheld has not been heard from
 
     @property
@@ -75,7 +85,8 @@ def board(store: Store) -> Board:
         on_break=[m for m in consultants if m.duty == Duty.BREAK],
         recoveries=recovery.waiting(store.id),
         recovered_today=recovery.handled_since(store.id, _start_of_today(store)),
-        today=today_so_far(store),
+        today=kept_for_today(store, "figures", today_so_far),
+        knocks=kept_for_today(store, "knocks", knocked_today),
         silent_handhelds={m.id for m in on_duty if _silent(m.last_seen_at, now)},
     )
 
@@ -85,10 +96,55 @@ def _start_of_today(store: Store) -> datetime:
     return localtime.utc_bounds(today, today, store.timezone)[0]
 
 
-def today_so_far(store: Store) -> metrics.KindFigures:
+def _today(store: Store) -> metrics.Scope:
     today = localtime.today(store.timezone)
-    scope = metrics.Scope((store,), today, today)
+    return metrics.Scope((store,), today, today)
+
+
+def today_so_far(store: Store) -> metrics.KindFigures:
+    """Customer requests of the store's day so far; `scored` are those decided so far."""
+    scope = _today(store)
     return metrics.overall(scope, metrics.kind_figures(scope))
+
+
+def knocked_today(store: Store) -> metrics.KnockShare:
+    """Of today's visits with a completed customer request, those where staff knocked first."""
+    return metrics.knock_share(_today(store))
+
+
+# Today's figures are an aggregate over the whole day, the dearest part of a board. Every board
+# re-reads on every change, so they are kept per store and recomputed only when a request moved
+# (a new event) and at most once every TODAY_MIN_SECONDS, and at least every TODAY_MAX_SECONDS
+# (time alone moves requests past their targets).
+TODAY_MIN_SECONDS = 1.0
+TODAY_MAX_SECONDS = 10.0
+T = TypeVar("T")
+
+
+def kept_for_today(store: Store, name: str, compute: Callable[[Store], T]) -> T:
+    """One of today's figures, shared by every board of the store that this process serves."""
+    cache = current_app.extensions.setdefault("board_today", {})
+    seq, at = trail.latest_for_store(store.id), time.monotonic()
+    kept = cache.get((store.id, name))
+    if kept is not None:
+        kept_seq, kept_at, figures = kept
+        age = at - kept_at
+        if age < TODAY_MIN_SECONDS or (kept_seq == seq and age < TODAY_MAX_SECONDS):
+            return figures
+    figures = compute(store)
+    cache[(store.id, name)] = (seq, at, figures)
+    return figures
+
+
+def live_request(request: Request) -> LiveRequest:
+    """One request as a card shows it, e.g. to push it to every handheld after a change."""
+    target = standards.targets(request.store_id)[request.kind]
+    count = db.session.scalar(
+        select(func.count()).select_from(Receipt).where(Receipt.request_id == request.id)
+    )
+    return LiveRequest(
+        request, standards.timer(request, target, clock.now()), count, _instead(request)
+    )
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
@@ -121,10 +177,20 @@ def _instead(request: Request) -> list[CatalogueItem]:
 
 
 def handheld_queue(member: StaffMember) -> tuple[list[LiveRequest], list[LiveRequest]]:
-    """What a handheld shows: the member's own requests first, then everyone's waiting ones."""
-    live = live_requests(member.store_id, clock.now())
+    """What a handheld shows: the member's own requests first (any whose customer has left, not
+    yet seen, on top), then everyone's waiting ones."""
+    now = clock.now()
+    live = live_requests(member.store_id, now)
     mine = [item for item in live if item.request.claimed_by_id == member.id]
-    return mine, [item for item in live if item.request.claimed_by_id != member.id]
+    return [*_left(member, now), *mine], [
+        item for item in live if item.request.claimed_by_id != member.id
+    ]
+
+
+def _left(member: StaffMember, now: datetime) -> list[LiveRequest]:
+    gone = knock.left_unnoted(member)
+    targets = standards.targets(member.store_id) if gone else {}
+    return [LiveRequest(r, standards.timer(r, targets[r.kind], now), 0, []) for r in gone]
 
 
 def _consultants(store_id: int) -> list[StaffMember]:

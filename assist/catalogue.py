@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from . import forms
 from .errors import NotFound
 from .extensions import db
 from .models import CatalogueItem
 
 LETTER_SIZES = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL", "4XL")
-MAX_ALTERNATIVES = 4
+MAX_ALTERNATIVES = 4  # what a consultant's card lists for a size not in stock
+CUSTOMER_CHOICES = 3  # what the tablet offers the customer to pick from
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,27 @@ def alternatives(wanted: CatalogueItem) -> list[CatalogueItem]:
         return (_rank_gap(size_rank(v.size), wanted_rank), v.colour != wanted.colour, v.colour)
 
     return sorted(others, key=distance)[:MAX_ALTERNATIVES]
+
+
+def choices_instead(wanted: CatalogueItem) -> list[CatalogueItem]:
+    """What the customer may pick instead of a size not in stock: the nearest few."""
+    return [] if wanted.stock > 0 else alternatives(wanted)[:CUSTOMER_CHOICES]
+
+
+def picked_instead(wanted: CatalogueItem, variant_id: int) -> CatalogueItem:
+    """The customer's pick for a size not in stock: another size or colour of the same item in
+    this store. Its stock may have run out since the screen was drawn; the card shows it."""
+    found = db.session.get(CatalogueItem, variant_id)
+    if (
+        wanted.stock > 0
+        or found is None
+        or found.id == wanted.id
+        or (found.store_id, found.code) != (wanted.store_id, wanted.code)
+    ):
+        raise NotFound(
+            _l("That is not one of the sizes we can offer instead. Please choose again.")
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -145,7 +168,11 @@ COLUMN_ALIASES = {
     "stock_quantity": "stock",
     "quantity": "stock",
 }
-FIELD_LIMITS = {"code": 40, "name": 120, "category": 60, "colour": 40, "size": 20}
+# Each text column takes as many characters as the model's column holds.
+FIELD_LIMITS = {
+    name: forms.limit_of(getattr(CatalogueItem, name))
+    for name in ("code", "name", "category", "colour", "size")
+}
 
 
 @dataclass
@@ -160,7 +187,8 @@ class ImportReport:
 
 
 def import_csv(store_id: int, raw: bytes) -> ImportReport:
-    """Add or update variants from a CSV file: all lines, or — if any line is wrong — none."""
+    """Add or update variants from a CSV file: all lines, or — if any line is wrong — none, with
+    every wrong line in the report (the catalogue page says so)."""
     report = ImportReport()
     rows = _parse(raw, report)
     if not report.ok:
@@ -190,7 +218,8 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
         )
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [COLUMN_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(reader, [])]
+    lines = _lines(reader, report)
+    header = [COLUMN_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in next(lines, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         report.errors.append(
@@ -204,7 +233,7 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
         )
         return []
     rows, seen = [], set()
-    for line_no, cells in enumerate(reader, start=2):
+    for line_no, cells in lines:
         if not any(cell.strip() for cell in cells):
             continue
         row, problem = _row(dict(zip(header, cells, strict=False)))
@@ -221,16 +250,45 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
     return rows
 
 
+def _lines(reader, report: ImportReport):
+    """(line number, cells) of each line the csv module can read; the header comes bare first.
+    A line it cannot read (a field over its size limit) goes to the report, and reading goes on."""
+    first = True
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problem = _l("this line cannot be read: %(error)s", error=str(error))
+            report.errors.append((reader.line_num, problem))
+            if first:
+                return
+            continue
+        if first:
+            first = False
+            yield cells
+        else:
+            yield reader.line_num, cells
+
+
 def _row(cells: dict) -> tuple[dict, str | None]:
     row = {column: (cells.get(column) or "").strip() for column in COLUMNS}
+    if any(forms.NUL in value for value in row.values()):
+        return row, "a field contains a NUL character"
     for column, limit in FIELD_LIMITS.items():
         if not row[column]:
             return row, _l("%(column)s is empty", column=column)
         if len(row[column]) > limit:
             return row, _l("%(column)s is longer than %(n)s characters", column=column, n=limit)
-    if not row["stock"].isdigit():
+    stock = forms.whole_number(row["stock"])
+    if stock is None:
+        largest = f"{forms.MAX_INTEGER:,}"
         return row, _l(
-            "stock must be a whole number of 0 or more, not “%(value)s”", value=row["stock"]
+            "stock must be a whole number from 0 to %(max)s written with the digits 0-9, "
+            "not “%(value)s”",
+            max=largest,
+            value=row["stock"][:20],
         )
-    row["stock"] = int(row["stock"])
+    row["stock"] = stock
     return row, None

@@ -22,6 +22,9 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # If that store (Redis) is down, count in this process's memory meanwhile and log it: a tap
+    # is never lost to the limiter, and the sign-in lockout keeps counting, per process.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -47,6 +50,11 @@ class Config:
     ESCALATION_REPEAT_SECONDS = _env_int("ESCALATION_REPEAT_SECONDS", 30)
     TABLET_SILENT_SECONDS = _env_int("TABLET_SILENT_SECONDS", 60)
     RECEIPT_WAIT_SECONDS = _env_int("RECEIPT_WAIT_SECONDS", 5)
+    # The knock at the door: how long the tablet asks before the handheld says "no answer",
+    # and how long after "One minute, please" the consultant may knock again.
+    KNOCK_ANSWER_SECONDS = _env_int("KNOCK_ANSWER_SECONDS", 20)
+    KNOCK_AGAIN_SECONDS = _env_int("KNOCK_AGAIN_SECONDS", 30)
+    BOARD_COOKIE_DAYS = 400
     # Staffing advice: the share of requests to acknowledge within the acknowledge target.
     STAFFING_SERVICE_LEVEL = 0.8
     CSV_MAX_BYTES = 2 * 1024 * 1024

@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
-from . import clock, notify, receipts, standards, trail
+from . import clock, knock, notify, receipts, standards, trail
 from .extensions import db, socketio
 from .models import Request, State
 
 FLOOR, MANAGER = 1, 2
+# Each level is due once a request has waited this many times its acknowledge target.
+TARGETS_UNTIL = {FLOOR: 1, MANAGER: 2}
 ACTIONS = {FLOOR: "alerted_floor", MANAGER: "alerted_manager"}
 REPEATED = "alert_repeated"
 
@@ -53,6 +55,7 @@ def start_sweeper(app: Flask) -> None:
                 try:
                     sweep()
                     receipts.sweep()
+                    knock.expire_unanswered()
                 except Exception:  # a bad sweep must not stop the next one
                     app.logger.exception("Escalation sweep failed")
                     db.session.rollback()
@@ -62,9 +65,10 @@ def start_sweeper(app: Flask) -> None:
 
 def _level_due(request: Request, acknowledge_within: int, now: datetime) -> int:
     waited = (now - request.created_at).total_seconds()
-    if waited >= 2 * acknowledge_within:
-        return MANAGER
-    return FLOOR if waited >= acknowledge_within else 0
+    for level in (MANAGER, FLOOR):
+        if waited >= TARGETS_UNTIL[level] * acknowledge_within:
+            return level
+    return 0
 
 
 def _raise(request: Request, level: int, now: datetime, repeat: timedelta) -> Alert | None:

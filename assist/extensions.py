@@ -1,6 +1,7 @@
 """Extensions created unbound here and bound to the app in create_app."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,4 +34,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address)

@@ -2,7 +2,7 @@
 
 A tablet speaks the customer's pick, else its store's language. A staff screen speaks the
 member's own choice, else the store's. A device without a person (a wall board) speaks the
-store's. Pages nobody is signed in to follow the browser.
+store's. Pages nobody is signed in to (sign-in, the start page) follow the browser.
 """
 
 from flask import current_app, g, has_request_context, request, session
@@ -29,6 +29,9 @@ def select_locale() -> str:
         store = getattr(g, "store", None)
         picked = _known(session.get("lang"))
         return picked or (_store_language(store) if store else _browser_language())
+    board = getattr(g, "board", None)  # a paired wall board (staff.wall): nobody's own screen
+    if board is not None:
+        return _store_language(board.store)
     if current_user.is_authenticated:
         return staff_language(current_user)
     return _browser_language()

@@ -2,8 +2,11 @@
 
     open ──claim──▶ acknowledged ──complete──▶ completed
       │                  │
+      │                  ├─visit ended while someone was on it ─▶ left
       ├─cancel (customer)─┴─▶ cancelled
       └─visit ended while open ─▶ abandoned
+
+    tidy (staff work, one per room): open/acknowledged ──next visit began first──▶ skipped
 
 Every transition is a conditional UPDATE on the current state, so two consultants tapping
 "I'm on it" together cannot both win. Each one writes an event row and is committed before
@@ -17,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, notify, trail
+from . import clock, notify, stamps, trail
 from .errors import Conflict, NotFound, TooMany
 from .extensions import db
 from .models import (
@@ -49,6 +52,12 @@ CLAIM = Transition("claimed", (State.OPEN,), State.ACKNOWLEDGED, "acknowledged_a
 COMPLETE = Transition("completed", (State.ACKNOWLEDGED,), State.COMPLETED, "completed_at")
 CANCEL = Transition("cancelled", LIVE_STATES, State.CANCELLED, "closed_at")
 ABANDON = Transition("abandoned", (State.OPEN,), State.ABANDONED, "closed_at")
+# The customer went while a consultant was on it: neither a completion nor the consultant's
+# breach. The consultant's handheld keeps the card until they have seen it (assist.knock).
+LEAVE = Transition("left", (State.ACKNOWLEDGED,), State.LEFT, "closed_at")
+SKIP = Transition("skipped", LIVE_STATES, State.SKIPPED, "closed_at")
+# How long a transition took since the request was made, stamped beside its time.
+ELAPSED = {"acknowledged_at": "acknowledge_ms", "completed_at": "complete_ms"}
 MAY_CLOSE_ANY = (Role.MANAGER, Role.ADMIN)
 
 
@@ -59,10 +68,13 @@ def open_request(
     tablet: Tablet,
     menu_item: MenuItem | None = None,
     variant: CatalogueItem | None = None,
+    picked: CatalogueItem | None = None,
     client_key: str | None = None,
 ) -> Request:
     """Open a request, or return the one this tap already made: a retry carries the same
-    client_key, and a repeated tap finds the same request still waiting."""
+    client_key, and a repeated tap finds the same request still waiting. A size not in stock
+    may carry the customer's `picked` alternative; it does not make the request another one,
+    so a second tap with another pick finds the first request, pick unchanged."""
     key = _dedupe_key(kind, menu_item, variant)
     earlier = _same_tap(visit.room_id, client_key) or _live_request(visit.id, key)
     if earlier:
@@ -76,6 +88,7 @@ def open_request(
             tablet=tablet,
             menu_item=menu_item,
             variant=variant,
+            picked=picked,
             client_key=client_key,
         )
         db.session.commit()
@@ -86,9 +99,30 @@ def open_request(
     return change[0]
 
 
-def add_tidy(visit: Visit) -> Change:
-    """The room needs checking and tidying after a visit. The caller commits and announces."""
-    return _add(visit, Kind.TIDY, str(Kind.TIDY))
+def add_tidy(visit: Visit) -> list[Change]:
+    """The room needs checking and tidying after a visit, unless a tidy task is already
+    waiting there: a room has at most one. The caller commits and announces."""
+    if _waiting_tidy(visit.room_id) is not None:
+        return []
+    return [_add(visit, Kind.TIDY, str(Kind.TIDY))]
+
+
+def skip_tidy(room_id: int) -> list[Change]:
+    """A new visit began before anyone tidied the room: the task closes as skipped (a breach
+    of the tidy standard). The caller commits and announces."""
+    request = _waiting_tidy(room_id)
+    event = _try_move(request, SKIP) if request is not None else None
+    return [(request, event)] if event else []
+
+
+def _waiting_tidy(room_id: int) -> Request | None:
+    return db.session.scalar(
+        select(Request).where(
+            Request.room_id == room_id,
+            Request.kind == Kind.TIDY,
+            Request.state.in_(LIVE_STATES),
+        )
+    )
 
 
 def _add(
@@ -99,6 +133,7 @@ def _add(
     tablet: Tablet | None = None,
     menu_item: MenuItem | None = None,
     variant: CatalogueItem | None = None,
+    picked: CatalogueItem | None = None,
     client_key: str | None = None,
 ) -> Change:
     request = Request(
@@ -110,6 +145,7 @@ def _add(
         menu_item_id=menu_item.id if menu_item else None,
         variant_id=variant.id if variant else None,
         in_stock=variant.stock > 0 if variant else None,
+        picked_id=picked.id if picked else None,
         client_key=client_key,
         created_at=clock.now(),
     )
@@ -155,6 +191,21 @@ def abandon_open_requests(visit: Visit) -> list[Change]:
     return changes
 
 
+def leave_acknowledged_requests(visit: Visit) -> list[Change]:
+    """The visit ended while consultants were on its requests: they must not serve an empty
+    room. The caller commits and announces."""
+    taken_ids = db.session.scalars(
+        select(Request.id).where(Request.visit_id == visit.id, Request.state == State.ACKNOWLEDGED)
+    ).all()
+    changes = []
+    for request_id in taken_ids:
+        request = db.session.get(Request, request_id)
+        event = _try_move(request, LEAVE)
+        if event:  # completed a moment ago: then it stays done
+            changes.append((request, event))
+    return changes
+
+
 def announce(changes: list[Change]) -> None:
     for request, event in changes:
         notify.request_changed(request, event)
@@ -184,6 +235,8 @@ def _try_move(
     **values,
 ) -> RequestEvent | None:
     at = clock.now()
+    if transition.stamp in ELAPSED:
+        values[ELAPSED[transition.stamp]] = stamps.elapsed_ms(request.created_at, at)
     result = db.session.execute(
         update(Request)
         .where(Request.id == request.id, Request.state.in_(transition.sources), *where)
@@ -210,6 +263,8 @@ def _refusal(request: Request, transition: Transition) -> Conflict:
         State.COMPLETED: _l("This request is already done."),
         State.CANCELLED: _l("The customer cancelled this request."),
         State.ABANDONED: _l("The customer has left the fitting room."),
+        State.LEFT: _l("The customer has left the fitting room."),
+        State.SKIPPED: _l("The next customer is already in the room."),
     }
     return Conflict(
         reasons.get(

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from . import forms
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import Kind, MenuItem
@@ -26,11 +27,9 @@ def offered_item(store_id: int, kind: Kind, item_id: int | None) -> MenuItem:
 
 
 def add_item(store_id: int, kind: Kind, name: str, age_restricted: bool) -> MenuItem:
-    name = name.strip()
     if kind not in MENU_KINDS:
         raise Refused(_l("A menu is for drinks or amenities."))
-    if not name or len(name) > 80:
-        raise Refused(_l("Give the item a name of at most 80 characters."))
+    name = forms.fitting(name, MenuItem.name, required=True)
     item = MenuItem(store_id=store_id, kind=kind, name=name, age_restricted=age_restricted)
     db.session.add(item)
     db.session.commit()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -49,10 +51,24 @@ class State(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     ABANDONED = "abandoned"
+    LEFT = "left"  # the visit ended while someone was on it: neither done nor a breach
+    SKIPPED = "skipped"  # a tidy closed by the room's next visit: a breach of the tidy standard
+
+
+class Knock(StrEnum):
+    """Where the knock at a fitting room's door stands; see assist.knock."""
+
+    KNOCKING = "knocking"
+    COME_IN = "come_in"
+    WAIT = "wait_a_minute"
+    UNANSWERED = "knock_unanswered"
 
 
 LIVE_STATES = (State.OPEN, State.ACKNOWLEDGED)
 _LIVE_SQL = "state IN ('open', 'acknowledged')"
+_LIVE_TIDY_SQL = "kind = 'tidy' AND state IN ('open', 'acknowledged')"
+# What customers ask for; tidy is staff work and stays out of every customer figure.
+CUSTOMER_KINDS = (Kind.CONSULTANT, Kind.SIZE, Kind.DRINK, Kind.AMENITY)
 
 
 class Store(db.Model):
@@ -114,6 +130,34 @@ class Tablet(db.Model):
     room: Mapped[FittingRoom] = relationship()
 
 
+class Board(db.Model):
+    """A wall screen showing one store's board. Like a tablet, it proves itself with a token
+    kept in a cookie; it can read its store's board and nothing else."""
+
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    paired_at: Mapped[datetime] = mapped_column(default=clock.now)
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+    store: Mapped[Store] = relationship()
+
+
+class BoardCode(db.Model):
+    """A one-time code that makes a screen the wall board of a store."""
+
+    __tablename__ = "board_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    code: Mapped[str] = mapped_column(String(12), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class PairingCode(db.Model):
     __tablename__ = "pairing_codes"
 
@@ -141,8 +185,14 @@ class StaffMember(UserMixin, db.Model):
     duty_since: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]  # the handheld's last heartbeat
     language: Mapped[str | None] = mapped_column(String(8))  # None: the store's language
+    # Part of the signed-in identity (get_id): raising it ends every session of this member.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     store: Mapped[Store] = relationship()
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: "id.version"; see assist.team.end_sessions."""
+        return f"{self.id}.{self.session_version}"
 
     @property
     def first_name(self) -> str:
@@ -210,6 +260,8 @@ class Visit(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(16))
+    # The store's calendar day when the visit began: its rating belongs to that day.
+    service_day: Mapped[date]
 
     room: Mapped[FittingRoom] = relationship()
     requests: Mapped[list[Request]] = relationship(
@@ -232,8 +284,18 @@ class Request(db.Model):
         ),
         # A tablet retrying a tap after a network failure sends the same key again.
         UniqueConstraint("room_id", "client_key"),
+        # A room has at most one tidy task waiting.
+        Index(
+            "uq_request_live_tidy_per_room",
+            "room_id",
+            unique=True,
+            sqlite_where=text(_LIVE_TIDY_SQL),
+            postgresql_where=text(_LIVE_TIDY_SQL),
+        ),
         Index("ix_requests_store_state", "store_id", "state"),
         Index("ix_requests_store_created", "store_id", "created_at"),
+        # Reports select a period by the store's own calendar day.
+        Index("ix_requests_store_day", "store_id", "local_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,21 +309,38 @@ class Request(db.Model):
     menu_item_id: Mapped[int | None] = mapped_column(ForeignKey("menu_items.id"))
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_items.id"))
     in_stock: Mapped[bool | None]
+    # A size not in stock: the nearest one in stock that the customer would take instead, if
+    # they picked one rather than leave it to the consultant.
+    picked_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_items.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     acknowledged_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # cancelled or abandoned
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Stamped when written (see assist.stamps): the store's wall clock at created_at, and how
+    # long acknowledging and completing took, in milliseconds rounded up.
+    local_day: Mapped[date]
+    local_hour: Mapped[int] = mapped_column(SmallInteger)
+    local_weekday: Mapped[int] = mapped_column(SmallInteger)  # Monday 0
+    acknowledge_ms: Mapped[int | None] = mapped_column(BigInteger)
+    complete_ms: Mapped[int | None] = mapped_column(BigInteger)
     # 0 none, 1 the floor was alerted again, 2 the manager was alerted; see assist.escalation.
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     next_alert_at: Mapped[datetime | None]
     # 0 sent, 1 sent again for want of a receipt, 2 the manager was told; see assist.receipts.
     delivery_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The knock at the door before entering (see assist.knock): None until the first knock.
+    knock_state: Mapped[Knock | None] = mapped_column(String(16))
+    knocked_at: Mapped[datetime | None]
+    knock_answered_at: Mapped[datetime | None]  # or found unanswered
+    # A request closed as `left`: when its consultant saw "the customer has left".
+    left_noted_at: Mapped[datetime | None]
 
     visit: Mapped[Visit] = relationship(back_populates="requests")
     room: Mapped[FittingRoom] = relationship()
     menu_item: Mapped[MenuItem | None] = relationship()
-    variant: Mapped[CatalogueItem | None] = relationship()
+    variant: Mapped[CatalogueItem | None] = relationship(foreign_keys=[variant_id])
+    picked: Mapped[CatalogueItem | None] = relationship(foreign_keys=[picked_id])
     claimed_by: Mapped[StaffMember | None] = relationship()
 
     @property
@@ -307,6 +386,8 @@ class RequestEvent(db.Model):
         # The latest event a store's handhelds or a room's tablet should have heard: see trail.
         Index("ix_request_events_store_id_id", "store_id", "id"),
         Index("ix_request_events_room_id_id", "room_id", "id"),
+        # Reports look for knocks (and other rare actions) without reading the whole trail.
+        Index("ix_request_events_store_action", "store_id", "action"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -327,20 +408,26 @@ class Rating(db.Model):
     __table_args__ = (
         CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
         CheckConstraint("nps IS NULL OR nps BETWEEN 0 AND 10", name="nps_range"),
-        # Reports select a period's ratings by when they were given.
+        # Reports select a period's ratings by the visit's service day.
         Index("ix_ratings_created_at", "created_at"),
+        Index("ix_ratings_store_day", "store_id", "service_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), unique=True)
+    # Stamped from the visit when written (see assist.stamps).
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("fitting_rooms.id"))
+    service_day: Mapped[date]
     score: Mapped[int]
     reasons: Mapped[str] = mapped_column(String(300), default="")  # comma-separated tags
-    comment: Mapped[str] = mapped_column(Text, default="")
+    # Text columns state the most a person may write in them (assist.forms.limit_of).
+    comment: Mapped[str] = mapped_column(Text, default="", info={"max_chars": 500})
     nps: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # Service recovery after a low score: what the manager did, and when.
     recovery_action: Mapped[str | None] = mapped_column(String(24))
-    recovery_note: Mapped[str] = mapped_column(Text, default="")
+    recovery_note: Mapped[str] = mapped_column(Text, default="", info={"max_chars": 1000})
     recovered_at: Mapped[datetime | None]
     recovered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
@@ -350,3 +437,7 @@ class Rating(db.Model):
     @property
     def reason_list(self) -> list[str]:
         return [r for r in self.reasons.split(",") if r]
+
+
+# The stamps every row gets when written; imported last, since they use the classes above.
+from . import stamps  # noqa: E402, F401

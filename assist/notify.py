@@ -1,17 +1,34 @@
 """The one place real-time events leave the server. Call only after the change is committed.
 
-An event is a nudge to look again, never the truth: every client re-reads its view over HTTP.
+An event is a nudge; the database stays the truth. A request nudge to the staff carries the
+changed card, rendered here once per (store, language) for every handheld: a device swaps it in
+instead of re-reading its whole queue. A device that missed a nudge (a gap in `seq`, or a
+reconnect) re-reads its view over HTTP. Tablets, one per fitting room, re-read their own status.
 """
 
-from .extensions import socketio
-from .models import Rating, Request, RequestEvent
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from . import board
+from .config import Config
+from .extensions import db, socketio
+from .models import LIVE_STATES, Rating, Receipt, Request, RequestEvent, StaffMember, Store
 
 STAFF_NAMESPACE = "/staff"
 KIOSK_NAMESPACE = "/kiosk"
+CARD_TEMPLATE = "staff/_request.html"
 
 
 def store_room(store_id: int) -> str:
     return f"store:{store_id}"
+
+
+def language_room(store_id: int, language: str) -> str:
+    """The store's staff devices that read `language`: they get cards rendered in it."""
+    return f"store:{store_id}:lang:{language}"
 
 
 def fitting_room(room_id: int) -> str:
@@ -22,17 +39,63 @@ def managers_room(store_id: int) -> str:
     return f"store:{store_id}:managers"
 
 
+def staff_languages(store: Store) -> list[str]:
+    """The languages a store's staff pages can be in: the store's, and any a member chose."""
+    languages = {store.language}
+    chosen = getattr(StaffMember, "language", None)  # per-member languages, where they exist
+    if chosen is not None:
+        query = select(chosen).where(StaffMember.store_id == store.id, StaffMember.active)
+        languages.update(db.session.scalars(query.distinct()))
+    found = sorted(lang for lang in languages if lang in Config.LANGUAGES)
+    return found or [Config.BABEL_DEFAULT_LOCALE]
+
+
+def device_language(store: Store, locale: str) -> str:
+    """The language room a staff device joins: its page's, when cards are made in it."""
+    languages = staff_languages(store)
+    if locale in languages:
+        return locale
+    return store.language if store.language in languages else languages[0]
+
+
 def request_changed(request: Request, event: RequestEvent) -> None:
-    """Tell the store's handhelds and the room's tablet that a request moved."""
+    """Push the changed card to the store's staff devices; nudge the room's tablet."""
     payload = _about(request, event)
-    socketio.emit("request", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
+    _to_staff("request", request, payload)
     socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
 
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
     """A request waited too long: the floor hears it again; level 2 means the manager too."""
-    payload = {**_about(request, event), "level": level}
-    socketio.emit("alert", payload, to=store_room(request.store_id), namespace=STAFF_NAMESPACE)
+    _to_staff("alert", request, {**_about(request, event), "level": level})
+
+
+def _to_staff(name: str, request: Request, payload: dict) -> None:
+    """One render per language in use, each emitted to that language's room of the store."""
+    live = board.live_request(request) if request.state in LIVE_STATES else None
+    for language in staff_languages(request.room.store):
+        html = _render_card(live, language) if live else ""
+        socketio.emit(
+            name,
+            {**payload, "html": html},
+            to=language_room(request.store_id, language),
+            namespace=STAFF_NAMESPACE,
+        )
+
+
+def _render_card(live: "board.LiveRequest", language: str) -> str:
+    """The card as every handheld shows it; nothing in it depends on who is looking."""
+    with _request_for_links(), force_locale(language):
+        return render_template(CARD_TEMPLATE, live=live)
+
+
+def _request_for_links():
+    """A sweeper renders outside any request, where url_for would build absolute URLs on a host
+    it does not know. The card's links must be paths from the app's root, the same whichever
+    host (or proxy) a device came through: render them as for a request to that root."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context(current_app.config["APPLICATION_ROOT"])
 
 
 def _about(request: Request, event: RequestEvent) -> dict:
@@ -46,6 +109,19 @@ def _about(request: Request, event: RequestEvent) -> dict:
         "state": request.state,
         "by": request.claimed_by.first_name if request.claimed_by else None,
     }
+
+
+def receipts_changed(store_id: int, request_ids: list[int]) -> None:
+    """Handhelds confirmed requests: boards show how many devices have each one."""
+    rows = db.session.execute(
+        select(Receipt.request_id, func.count())
+        .where(Receipt.request_id.in_(request_ids))
+        .group_by(Receipt.request_id)
+    )
+    counts = {str(request_id): count for request_id, count in rows}
+    socketio.emit(
+        "receipts", {"counts": counts}, to=managers_room(store_id), namespace=STAFF_NAMESPACE
+    )
 
 
 def low_rating(rating: Rating) -> None:

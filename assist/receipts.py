@@ -21,14 +21,37 @@ ACTIONS = {RESENT: "resent", MANAGER_TOLD: "undelivered"}
 
 def confirm(request_id: int, member: StaffMember) -> bool:
     """Note that this member's handheld has the request. Repeats and strangers change nothing."""
-    request = db.session.get(Request, request_id)
-    if request is None or request.store_id != member.store_id:
+    return confirm_many([request_id], member)
+
+
+def confirm_many(request_ids: list[int], member: StaffMember) -> bool:
+    """Note that this member's handheld has these requests: one write for a burst of cards.
+    Ids of other stores' requests (or of none) are left out; False when none was left."""
+    wanted = set(request_ids)
+    ours = set(
+        db.session.scalars(
+            select(Request.id).where(Request.id.in_(wanted), Request.store_id == member.store_id)
+        )
+    )
+    if not ours:
         return False
-    db.session.add(Receipt(request_id=request_id, staff_id=member.id, at=clock.now()))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    had = set(
+        db.session.scalars(
+            select(Receipt.request_id).where(
+                Receipt.request_id.in_(ours), Receipt.staff_id == member.id
+            )
+        )
+    )
+    new = sorted(ours - had)
+    if new:
+        now = clock.now()
+        db.session.add_all(Receipt(request_id=i, staff_id=member.id, at=now) for i in new)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same member's two devices at once: take what is left
+            db.session.rollback()
+            return confirm_many(request_ids, member)
+        notify.receipts_changed(member.store_id, new)
     return True
 
 

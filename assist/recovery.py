@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from . import clock, notify
+from . import clock, forms, notify
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import FittingRoom, Rating, StaffMember, Visit
@@ -18,7 +18,6 @@ ACTIONS = {
     "compensated": _l("Compensated"),
     "customer_left": _l("Customer had left"),
 }
-MAX_NOTE = 1000
 
 
 @dataclass(frozen=True)
@@ -73,14 +72,13 @@ def record(store_id: int, rating_id: int, actor: StaffMember, action: str, note:
         raise NotFound(_l("No such low rating in your store."))
     if action not in ACTIONS:
         raise Refused(_l("Choose what was done."))
-    if len(note.strip()) > MAX_NOTE:
-        raise Refused(_l("Please keep the note under %(n)s characters.", n=MAX_NOTE))
+    note = forms.fitting(note, Rating.recovery_note)
     done = db.session.execute(
         update(Rating)
         .where(Rating.id == rating_id, Rating.recovered_at.is_(None))
         .values(
             recovery_action=action,
-            recovery_note=note.strip(),
+            recovery_note=note,
             recovered_at=clock.now(),
             recovered_by_id=actor.id,
         )

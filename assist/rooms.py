@@ -6,7 +6,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .errors import NotFound, Refused
+from . import forms
+from .errors import NotFound
 from .extensions import db
 from .models import FittingRoom, Tablet
 from .saving import commit_or_refuse
@@ -26,9 +27,8 @@ class RoomOverview:
 
 
 def add_room(store_id: int, name: str, area: str) -> FittingRoom:
-    name, area = name.strip(), area.strip()
-    if not name or len(name) > 60 or len(area) > 60:
-        raise Refused(_l("Give the room a name (and an area) of at most 60 characters."))
+    name = forms.fitting(name, FittingRoom.name, required=True)
+    area = forms.fitting(area, FittingRoom.area)
     room = FittingRoom(store_id=store_id, name=name, area=area)
     db.session.add(room)
     commit_or_refuse(_l("There is already a room called %(name)s.", name=name))

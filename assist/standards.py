@@ -86,3 +86,15 @@ def meets(request: Request, target: Target) -> bool:
     acknowledged = (request.acknowledged_at - request.created_at).total_seconds()
     completed = (request.completed_at - request.created_at).total_seconds()
     return acknowledged <= target.acknowledge_within and completed <= target.complete_within
+
+
+def undecided(request, target: Target, now: datetime) -> bool:
+    """A live request that can still meet the standard: not yet past the target that matters
+    now. Figures "so far" leave these out; once past a target, a live request is a breach."""
+    if request.state not in (State.OPEN, State.ACKNOWLEDGED):
+        return False
+    waited = (now - request.created_at).total_seconds()
+    if request.state == State.OPEN:
+        return waited <= target.acknowledge_within
+    acknowledged_in_time = (request.acknowledge_ms or 0) <= target.acknowledge_within * 1000
+    return acknowledged_in_time and waited <= target.complete_within

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from . import clock, languages, notify, pairing
+from . import clock, forms, languages, notify, pairing
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import Duty, Role, StaffMember, Store
@@ -44,7 +44,8 @@ def stores() -> list[Store]:
 def set_duty(member: StaffMember, duty: str, area: str = "") -> None:
     if duty not in Duty.__members__.values():
         raise Refused(_l("Choose on duty, on break or off."))
-    member.duty, member.duty_area, member.duty_since = Duty(duty), area.strip(), clock.now()
+    area = forms.fitting(area, StaffMember.duty_area)
+    member.duty, member.duty_area, member.duty_since = Duty(duty), area, clock.now()
     db.session.commit()
     notify.staff_changed(member.store_id)
 
@@ -55,9 +56,7 @@ def team(store_id: int) -> list[StaffMember]:
 
 
 def add_member(actor: StaffMember, name: str, role: str, secret: str) -> StaffMember:
-    name = name.strip()
-    if not name or len(name) > 80:
-        raise Refused(_l("Give a name of at most 80 characters."))
+    name = forms.fitting(name, StaffMember.name, required=True)
     role = _role(role)
     _check_may_manage(actor, role)
     member = StaffMember(store_id=actor.store_id, name=name, role=role)
@@ -90,8 +89,44 @@ def set_language(actor: StaffMember, member_id: int, code: str) -> StaffMember:
 def reset_secret(actor: StaffMember, member_id: int, secret: str) -> StaffMember:
     member = _managed(actor, member_id)
     member.set_secret(check_secret(member.role, secret))
+    _end_sessions(member)  # a PIN that was seen or guessed stops working with the old cookie
     db.session.commit()
     return member
+
+
+def sign_out_everywhere(actor: StaffMember, member_id: int) -> StaffMember:
+    """A manager ends every session of a member (a handheld was lost or stolen)."""
+    member = _managed(actor, member_id)
+    _end_sessions(member)
+    if member.signs_in_with_pin:
+        member.duty = Duty.OFF
+    db.session.commit()
+    notify.staff_changed(actor.store_id)
+    return member
+
+
+def sign_out(member: StaffMember) -> None:
+    """The member signs out: this session ends, and so does any copy of its cookie."""
+    _end_sessions(member)
+    if member.signs_in_with_pin:  # a consultant leaving the handheld goes off duty
+        member.duty, member.duty_area, member.duty_since = Duty.OFF, "", clock.now()
+    db.session.commit()
+    notify.staff_changed(member.store_id)
+
+
+def member_for_session(session_id: str) -> StaffMember | None:
+    """The member a session cookie names ("id.version"), if that session has not ended."""
+    staff_id, _, version = session_id.partition(".")
+    staff_id, version = forms.bounded_id(staff_id), forms.bounded_id(version)
+    if staff_id is None or version is None:
+        return None
+    member = db.session.get(StaffMember, staff_id)
+    return member if member is not None and member.session_version == version else None
+
+
+def _end_sessions(member: StaffMember) -> None:
+    """Every session cookie issued before now stops working (see StaffMember.get_id)."""
+    member.session_version = StaffMember.session_version + 1
 
 
 def check_secret(role: Role, secret: str) -> str:

@@ -7,14 +7,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, lifecycle, recovery
+from . import clock, forms, knock, lifecycle, recovery
 from .errors import Refused
 from .extensions import db
 from .models import LIVE_STATES, FittingRoom, Rating, Request, Visit
 from .saving import commit_or_refuse
 
 END_REASONS = ("rated", "done", "reset", "idle")
-MAX_COMMENT = 500
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,13 @@ HIGH_SCORE_REASONS = (
 )
 
 
-def reasons_for(score: int) -> tuple[ReasonTag, ...]:
-    return LOW_SCORE_REASONS if score <= 3 else HIGH_SCORE_REASONS
+def reasons_for(score: int, visit: Visit | None = None) -> tuple[ReasonTag, ...]:
+    """The reasons a rating offers. "Someone came in without asking" is not offered once the
+    customer said "Come in" to a knock in this visit."""
+    tags = LOW_SCORE_REASONS if score <= 3 else HIGH_SCORE_REASONS
+    if visit is not None and knock.invited_in(visit.id):
+        tags = tuple(tag for tag in tags if tag.key != knock.CAME_IN_UNASKED)
+    return tags
 
 
 def current_visit(room_id: int) -> Visit | None:
@@ -57,10 +61,13 @@ def start_visit(room: FittingRoom) -> Visit:
     visit = Visit(room_id=room.id, started_at=clock.now())
     db.session.add(visit)
     try:
+        db.session.flush()
+        skipped = lifecycle.skip_tidy(room.id)  # the room was not tidied before this customer
         db.session.commit()
     except IntegrityError:  # two first taps at once: one visit, shared
         db.session.rollback()
         return current_visit(room.id)
+    lifecycle.announce(skipped)
     return visit
 
 
@@ -103,6 +110,8 @@ def rate_visit(
         created_at=clock.now(),
     )
     db.session.add(rating)
+    if knock.CAME_IN_UNASKED in rating.reason_list:
+        knock.record_entry_unasked(visit, rating.created_at)
     changes = _close(visit, "rated")
     commit_or_refuse(_l("This visit has already been rated."))
     lifecycle.announce(changes)
@@ -120,7 +129,11 @@ def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
     db.session.expire(visit)
     if ended.rowcount != 1:
         return []
-    return [*lifecycle.abandon_open_requests(visit), lifecycle.add_tidy(visit)]
+    return [
+        *lifecycle.abandon_open_requests(visit),
+        *lifecycle.leave_acknowledged_requests(visit),
+        *lifecycle.add_tidy(visit),
+    ]
 
 
 def _check_score(score: int) -> int:
@@ -138,10 +151,7 @@ def _check_reasons(score: int, reasons: list[str]) -> list[str]:
 
 
 def _check_comment(comment: str) -> str:
-    comment = comment.strip()
-    if len(comment) > MAX_COMMENT:
-        raise Refused(_l("Please keep the comment under %(n)s characters.", n=MAX_COMMENT))
-    return comment
+    return forms.fitting(comment, Rating.comment)
 
 
 def _check_nps(nps: int | None) -> int | None:

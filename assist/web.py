@@ -1,13 +1,16 @@
 """What every page shares: error pages, security headers, template helpers."""
 
-from flask import Flask, current_app, render_template
+import logging
+
+from flask import Flask, current_app, make_response, render_template
+from flask.logging import default_handler
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import clock, localtime
+from . import clock, forms, labels, localtime
 from .errors import Refused
 from .extensions import db, htmx
 
@@ -23,9 +26,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
+# On every answer that refuses on purpose (4xx with our own message): the tablet's outbox keeps
+# any other answer (a 500, a proxy's page) as not delivered and sends the tap again.
+REFUSAL_HEADER = "X-Refused"
 
 
 def init_app(app: Flask) -> None:
+    _log_rate_limit_store(app)
+    app.before_request(forms.refuse_nul_bytes)
     app.register_error_handler(Refused, _refused)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(HTTPException, _http_error)
@@ -33,13 +41,26 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.context_processor(lambda: {"now": clock.now, "current_locale": get_locale})
     app.jinja_env.filters["waited"] = waited
+    labels.init_app(app)  # kind_label(), state_label(), … for every template
     app.jinja_env.filters["local_time"] = localtime.to_local  # {{ at|local_time(store.timezone) }}
+
+
+def _log_rate_limit_store(app: Flask) -> None:
+    """Flask-Limiter says when its store goes down and comes back, to a logger nobody hears by
+    default: send it where the app's own messages go."""
+    logger = logging.getLogger("flask-limiter")
+    logger.setLevel(logging.INFO)
+    if not any(h is default_handler for h in logger.handlers):
+        logger.addHandler(default_handler)
 
 
 def show_problem(message: str, status: int):
     """A message on its own for htmx to swap in, or inside a full page."""
     template = "_problem.html" if htmx else "problem.html"
-    return render_template(template, message=message, status=status), status
+    response = make_response(render_template(template, message=message, status=status), status)
+    if status < 500:
+        response.headers[REFUSAL_HEADER] = "1"
+    return response
 
 
 def waited(seconds: float) -> str:

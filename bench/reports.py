@@ -1,53 +1,84 @@
-"""How fast the report queries are on a big history.
+"""How fast the reports are over a chain's history.
 
-Generates BENCH_REQUESTS requests (1,000,000 by default) over six months for one store, with
-their visits and ratings, in a temporary SQLite file, then times every report query for one
-month and for the whole period and prints the query plan of the main aggregation. The same
-runs on a throwaway PostgreSQL when tests/servers.py can start one (BENCH_POSTGRES=0 skips it).
+Generates a chain of BENCH_STORES stores (50 by default) in several time zones with
+BENCH_REQUESTS requests (5,000,000 by default) over six months: visits at realistic hours of
+each store's day, one to three customer requests each and the tidy task after, ratings for
+about a third of the visits. Rows are written in bulk (COPY on PostgreSQL, executemany on
+SQLite) with the store-local stamps the app writes. Then it times, as an admin's browser would
+get them, the report page for a store-month (p50/p95 over the stores), the chain-month and a
+store's six months, and streams the requests CSV of about a million rows in a fresh process,
+measuring its peak memory. SQLite first, then a throwaway PostgreSQL (BENCH_POSTGRES=0 skips).
+
+    python -m bench reports              # the issue's size
+    BENCH_REQUESTS=500000 python -m bench reports   # a quicker run
 """
 
 import os
 import random
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
-from assist import create_app, demo, metrics, reports_csv
+from assist import create_app
 from assist.config import Config
 from assist.extensions import db
-from assist.models import FittingRoom, Kind, Rating, Request, Role, StaffMember, Store
+from assist.models import FittingRoom, Kind, Role, StaffMember, Store
 
-FIRST_DAY, LAST_DAY = date(2026, 5, 1), date(2026, 10, 31)  # includes the autumn DST change
+FIRST_DAY, LAST_DAY = date(2026, 5, 1), date(2026, 10, 31)  # both clock changes of Europe
 MONTH = (date(2026, 10, 1), date(2026, 10, 31))
+CSV_ROWS = 1_000_000  # the CSV streams the last days of the history that hold about this many
+ZONES = (
+    "Europe/Tallinn",
+    "Europe/Helsinki",
+    "Europe/Stockholm",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+ROOMS, CONSULTANTS = 12, 10  # per store
 BATCH = 20_000
-EXTRA_ROOMS, EXTRA_CONSULTANTS = 15, 17  # on top of the demo's 5 rooms and 3 consultants
-# Relative demand by local hour while the store is open (10:00–21:00): afternoons are busier.
+# Relative demand by local hour while a store is open (10:00–21:00): afternoons are busier.
 HOURLY_DEMAND = {10: 3, 11: 5, 12: 7, 13: 8, 14: 7, 15: 8, 16: 9, 17: 10, 18: 9, 19: 7, 20: 4}
-KIND_WEIGHTS = {Kind.CONSULTANT: 40, Kind.SIZE: 30, Kind.DRINK: 12, Kind.AMENITY: 8, Kind.TIDY: 10}
+CUSTOMER_KINDS = {Kind.CONSULTANT: 45, Kind.SIZE: 33, Kind.DRINK: 13, Kind.AMENITY: 9}
 REASONS = ["fast", "friendly", "great_advice", "had_to_wait", "felt_ignored", "size_not_available"]
+STORE_MONTH_SAMPLES = 20
 
 REQUEST_COLUMNS = (
     "id, store_id, room_id, visit_id, kind, state, dedupe_key, created_at, acknowledged_at, "
-    "completed_at, closed_at, claimed_by_id, escalation_level, delivery_level"
+    "completed_at, closed_at, claimed_by_id, escalation_level, delivery_level, local_day, "
+    "local_hour, local_weekday, acknowledge_ms, complete_ms"
 )
-VISIT_COLUMNS = "id, room_id, started_at, ended_at, end_reason"
-RATING_COLUMNS = "id, visit_id, score, reasons, comment, nps, created_at, recovery_note"
+VISIT_COLUMNS = "id, room_id, started_at, ended_at, end_reason, service_day"
+RATING_COLUMNS = (
+    "id, visit_id, score, reasons, comment, nps, created_at, recovery_note, store_id, room_id, "
+    "service_day"
+)
 
 
 def main() -> None:
-    count = int(os.environ.get("BENCH_REQUESTS", 1_000_000))
-    print(f"Report queries over {count:,} requests, {FIRST_DAY} – {LAST_DAY}, one store\n")
+    count = int(os.environ.get("BENCH_REQUESTS", 5_000_000))
+    stores = int(os.environ.get("BENCH_STORES", 50))
+    print(f"Reports over a chain: {stores} stores, {count:,} requests, {FIRST_DAY} – {LAST_DAY}")
+    results = []
     with tempfile.TemporaryDirectory(prefix="assist-bench-") as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.db", count)
+        results.append(run("SQLite", f"sqlite:///{tmp}/bench.db", count, stores))
     if os.environ.get("BENCH_POSTGRES", "1") != "0":
         with _postgres() as url:
             if url:
-                run("PostgreSQL", url, count)
+                results.append(run("PostgreSQL", url, count, stores))
+    print_table(results)
 
 
 @contextmanager
@@ -62,23 +93,6 @@ def _postgres() -> Iterator[str | None]:
         yield None
 
 
-def run(engine: str, url: str, count: int) -> None:
-    """Fill one database, then time and explain the report queries on it."""
-    app = create_app(_config(url))
-    with app.app_context():
-        db.create_all()
-        store = _store()
-        started = time.perf_counter()
-        made = generate(store, count, random.Random(20261025))
-        elapsed = time.perf_counter() - started
-        print(f"== {engine}: wrote {made} in {elapsed:.1f} s")
-        _analyze()
-        timings(store)
-        explain(store)
-        db.session.remove()
-        db.engine.dispose()
-
-
 def _config(url: str) -> type:
     settings = {
         "SQLALCHEMY_DATABASE_URI": url,
@@ -86,118 +100,209 @@ def _config(url: str) -> type:
         "SOCKETIO_ASYNC_MODE": "threading",
         "SOCKETIO_MESSAGE_QUEUE": None,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
     }
     return type("BenchConfig", (Config,), settings)
 
 
-def _store() -> Store:
-    """The demo store with more rooms and consultants, as a big flagship store would have."""
-    store = demo.seed()
-    for n in range(EXTRA_ROOMS):
-        db.session.add(FittingRoom(store_id=store.id, name=f"Room {n + 6}", area="Women"))
-    for n in range(EXTRA_CONSULTANTS):
-        member = StaffMember(store_id=store.id, name=f"Consultant {n + 1}", role=Role.CONSULTANT)
-        member.set_secret("0000")
-        db.session.add(member)
+def run(engine: str, url: str, count: int, stores: int) -> dict:
+    """Fill one database, then time the pages and the CSV on it."""
+    app = create_app(_config(url))
+    with app.app_context():
+        db.create_all()
+        chain = _chain(stores)
+        started = time.perf_counter()
+        made = generate(chain, count, random.Random(20261025))
+        print(f"== {engine}: wrote {made} in {time.perf_counter() - started:.0f} s")
+        _analyze()
+        result = {"engine": engine, **timings(app, chain)}
+        db.session.remove()
+        db.engine.dispose()
+    result["csv"] = csv_in_fresh_process(url, _csv_period(count))
+    print(f"   requests CSV: {result['csv']}")
+    return result
+
+
+def _chain(stores: int) -> list[Store]:
+    chain = [
+        Store(name=f"Store {n + 1:02d}", timezone=ZONES[n % len(ZONES)]) for n in range(stores)
+    ]
+    db.session.add_all(chain)
+    db.session.flush()
+    for store in chain:
+        db.session.add_all(
+            FittingRoom(store_id=store.id, name=f"Room {n + 1}", area="Women" if n < 8 else "Men")
+            for n in range(ROOMS)
+        )
+        for n in range(CONSULTANTS):
+            member = StaffMember(
+                store_id=store.id, name=f"Consultant {n + 1}", role=Role.CONSULTANT
+            )
+            member.set_secret("0000")
+            db.session.add(member)
+    admin = StaffMember(store_id=chain[0].id, name="Chain Admin", role=Role.ADMIN)
+    admin.set_secret("bench-admin-1")
+    db.session.add(admin)
     db.session.commit()
-    return store
+    return chain
 
 
 # --- history --------------------------------------------------------------------------------
 
 
-def generate(store: Store, count: int, rng: random.Random) -> str:
-    """Write `count` requests, their visits and ratings in batches; say what was written."""
-    rooms = [room.id for room in store.rooms]
-    staff = [m.id for m in _consultants(store)]
+def generate(chain: list[Store], count: int, rng: random.Random) -> str:
+    """Write `count` requests (customer requests and the tidy after each visit), their visits
+    and ratings, in batches; say what was written."""
     written = {"requests": 0, "visits": 0, "ratings": 0}
     batches = {"requests": [], "visits": [], "ratings": []}
-    for visit, requests, rating in _visits(store, count, rooms, staff, rng):
-        batches["visits"].append(visit)
-        batches["requests"].extend(requests)
-        if rating:
-            batches["ratings"].append(rating)
-        if len(batches["requests"]) >= BATCH:
-            _flush(batches, written)
+    ids = {"request": 0, "visit": 0}
+    per_store = count // len(chain)
+    for n, store in enumerate(chain):
+        share = per_store + (count - per_store * len(chain) if n == len(chain) - 1 else 0)
+        for visit, requests, rating in _store_history(store, share, ids, rng):
+            batches["visits"].append(visit)
+            batches["requests"].extend(requests)
+            if rating:
+                batches["ratings"].append(rating)
+            if len(batches["requests"]) >= BATCH:
+                _flush(batches, written)
     _flush(batches, written)
     return ", ".join(f"{n:,} {table}" for table, n in written.items())
 
 
-def _consultants(store: Store) -> list[StaffMember]:
-    query = select(StaffMember).where(
-        StaffMember.store_id == store.id, StaffMember.role == Role.CONSULTANT
+def _store_history(store: Store, count: int, ids: dict, rng: random.Random) -> Iterator[tuple]:
+    rooms = list(db.session.scalars(select(FittingRoom.id).where(FittingRoom.store_id == store.id)))
+    staff = list(
+        db.session.scalars(
+            select(StaffMember.id).where(
+                StaffMember.store_id == store.id, StaffMember.role == Role.CONSULTANT
+            )
+        )
     )
-    return list(db.session.scalars(query))
-
-
-def _visits(store, count, rooms, staff, rng) -> Iterator[tuple]:
-    """Visits with one to three requests each, `count` requests in all, oldest first."""
-    sizes = _visit_sizes(count, rng)
-    starts = _starts(store, len(sizes), rng)
+    clock = _LocalClock(store.timezone)
     made = 0
-    for visit_id, ((started, day, hour), n) in enumerate(zip(starts, sizes, strict=True), 1):
-        where = (store.id, rng.choice(rooms), visit_id)
-        on_floor = _on_shift(staff, day, hour)
-        requests = [_request(made + i + 1, where, started, rng, on_floor) for i in range(n)]
-        made += n
-        ended = max(r[7] for r in requests) + timedelta(minutes=rng.randint(2, 15))
-        visit = (visit_id, where[1], started, ended, "rated")
-        yield visit, requests, _rating(visit_id, ended, rng) if rng.random() < 0.3 else None
+    for local_start in _visit_starts(count, rng):
+        room = rng.choice(rooms)
+        ids["visit"] += 1
+        visit_id = ids["visit"]
+        on_floor = _on_shift(staff, (local_start.date() - FIRST_DAY).days, local_start.hour)
+        requests, last = [], local_start
+        for _ in range(min(rng.choice((1, 1, 2, 3)), count - made)):
+            ids["request"] += 1
+            request, done = _customer_request(
+                ids["request"], store.id, room, visit_id, local_start, clock, rng, on_floor
+            )
+            requests.append(request)
+            last = max(last, done)
+        made += len(requests)
+        local_end = last + timedelta(minutes=rng.randint(2, 15))
+        if made < count:
+            ids["request"] += 1
+            requests.append(
+                _tidy(ids["request"], store.id, room, visit_id, local_end, clock, rng, on_floor)
+            )
+            made += 1
+        start, end = clock.utc(local_start), clock.utc(local_end)
+        visit = (visit_id, room, start, end, "rated", local_start.date())
+        rating = None
+        if rng.random() < 0.3:
+            rating = _rating(visit_id, end, store.id, room, local_start.date(), rng)
+        yield visit, requests, rating
+        if made >= count:
+            return
 
 
-def _visit_sizes(count: int, rng: random.Random) -> list[int]:
-    sizes, total = [], 0
-    while total < count:
-        sizes.append(min(rng.choice((1, 1, 2, 3)), count - total))
-        total += sizes[-1]
-    return sizes
-
-
-def _starts(store: Store, visits: int, rng: random.Random) -> list[tuple[datetime, int, int]]:
-    """Visit start times (naive UTC) with their local day number and hour, sorted: a live
-    store writes its rows in time order, so a period's rows sit together on disk."""
-    zone, days = ZoneInfo(store.timezone), (LAST_DAY - FIRST_DAY).days + 1
+def _visit_starts(count: int, rng: random.Random) -> list[datetime]:
+    """Local (naive) start times, sorted: a live store writes its rows in time order."""
+    visits = int(count / 2.5) + 1  # 1.75 customer requests and a tidy per visit, and spare
+    days = (LAST_DAY - FIRST_DAY).days + 1
     hours, weights = list(HOURLY_DEMAND), list(HOURLY_DEMAND.values())
-    starts = []
-    for _ in range(visits):
-        number, hour = rng.randrange(days), rng.choices(hours, weights)[0]
-        day = FIRST_DAY + timedelta(days=number)
-        local = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
-        starts.append((_utc(local + timedelta(seconds=rng.randrange(3600))), number, hour))
+    starts = [
+        datetime.combine(FIRST_DAY + timedelta(days=rng.randrange(days)), datetime.min.time())
+        + timedelta(hours=hour, seconds=rng.randrange(3600))
+        for hour in rng.choices(hours, weights, k=visits)
+    ]
     return sorted(starts)
 
 
-def _on_shift(staff: list[int], day: int, hour: int) -> list[int]:
-    """Two consultants early (until 15:00), two others late, all four at 15:00; rotating."""
-    early = [staff[(4 * day + i) % len(staff)] for i in range(2)]
-    late = [staff[(4 * day + 2 + i) % len(staff)] for i in range(2)]
-    return early if hour < 15 else early + late if hour == 15 else late
+class _LocalClock:
+    """Naive local time → naive UTC for one zone, one zoneinfo lookup per local hour."""
+
+    def __init__(self, timezone: str):
+        self.zone, self.offsets = ZoneInfo(timezone), {}
+
+    def utc(self, local: datetime) -> datetime:
+        hour = local.replace(minute=0, second=0, microsecond=0)
+        offset = self.offsets.get(hour)
+        if offset is None:
+            offset = self.offsets[hour] = hour.replace(tzinfo=self.zone).utcoffset()
+        return local - offset
 
 
-def _request(request_id: int, where: tuple, started: datetime, rng, on_floor) -> tuple:
-    """One request of a visit; `where` is (store id, room id, visit id)."""
-    created = started + timedelta(seconds=rng.randrange(900))
-    kind = rng.choices(list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))[0]
-    acknowledged = created + timedelta(seconds=round(rng.expovariate(1 / 28), 3))
-    completed = acknowledged + timedelta(seconds=round(rng.expovariate(1 / 70) + 10, 3))
-    claimer, closed, state = rng.choice(on_floor), None, "completed"
+def _customer_request(request_id, store_id, room, visit_id, local_start, clock, rng, on_floor):
+    local = local_start + timedelta(seconds=rng.randrange(900))
+    kind = rng.choices(list(CUSTOMER_KINDS), list(CUSTOMER_KINDS.values()))[0]
+    acknowledge = round(rng.expovariate(1 / 28), 3)
+    complete = round(acknowledge + rng.expovariate(1 / 70) + 10, 3)
+    if rng.random() < 0.002:  # a forgotten "done", hours later
+        complete += rng.randint(3600, 16 * 3600)
+    claimer, state, closed = rng.choice(on_floor), "completed", None
     draw = rng.random()
     if draw < 0.07:  # nobody came: the customer left (abandoned) or cancelled
         state = "abandoned" if draw < 0.03 else "cancelled"
-        closed, acknowledged, completed, claimer = completed, None, None, None
-    times = (created, acknowledged, completed, closed)
-    return (request_id, *where, str(kind), state, f"{kind}:{request_id}", *times, claimer, 0, 0)
+        closed, acknowledge, complete, claimer = complete, None, None, None
+    row = _request_row(
+        request_id, store_id, room, visit_id, kind, state, local, clock, acknowledge, complete,
+        closed, claimer,
+    )  # fmt: skip
+    return row, local + timedelta(seconds=complete or closed)
 
 
-def _rating(visit_id: int, at: datetime, rng: random.Random) -> tuple:
+def _tidy(request_id, store_id, room, visit_id, local, clock, rng, on_floor):
+    acknowledge = round(rng.expovariate(1 / 60), 3)
+    complete = round(acknowledge + rng.expovariate(1 / 120) + 30, 3)
+    claimer, state, closed = rng.choice(on_floor), "completed", None
+    if rng.random() < 0.05:  # the next customer came first
+        state, closed, acknowledge, complete, claimer = "skipped", complete, None, None, None
+    return _request_row(
+        request_id, store_id, room, visit_id, Kind.TIDY, state, local, clock, acknowledge,
+        complete, closed, claimer,
+    )  # fmt: skip
+
+
+def _request_row(
+    request_id, store_id, room, visit_id, kind, state, local, clock, acknowledge, complete,
+    closed, claimer,
+) -> tuple:  # fmt: skip
+    created = clock.utc(local)
+    times = [
+        None if s is None else created + timedelta(seconds=s)
+        for s in (acknowledge, complete, closed)
+    ]  # noqa: E501
+    return (
+        request_id, store_id, room, visit_id, str(kind), state, f"{kind}:{request_id}", created,
+        *times, claimer, 0, 0, local.date(), local.hour, local.weekday(),
+        _ms(acknowledge), _ms(complete),
+    )  # fmt: skip
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
+
+
+def _on_shift(staff: list[int], day: int, hour: int) -> list[int]:
+    """Three consultants early (until 15:00), three others late, all six at 15:00; rotating."""
+    early = [staff[(6 * day + i) % len(staff)] for i in range(3)]
+    late = [staff[(6 * day + 3 + i) % len(staff)] for i in range(3)]
+    return early if hour < 15 else early + late if hour == 15 else late
+
+
+def _rating(visit_id: int, at: datetime, store_id, room, day, rng: random.Random) -> tuple:
     score = rng.choices((1, 2, 3, 4, 5), (3, 4, 10, 35, 48))[0]
     reasons = ",".join(rng.sample(REASONS[:3] if score >= 4 else REASONS[3:], rng.randint(0, 2)))
     nps = rng.choice([None, *range(11), 9, 10, 10]) if rng.random() < 0.6 else None
-    return (visit_id, visit_id, score, reasons, "", nps, at, "")
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    return (visit_id, visit_id, score, reasons, "", nps, at, "", store_id, room, day)
 
 
 def _flush(batches: dict[str, list], written: dict[str, int]) -> None:
@@ -229,8 +334,10 @@ def _insert(table: str, columns: str, rows: list[tuple]) -> None:
 
 
 def _sqlite_value(value):
-    # SQLAlchemy stores SQLite datetimes as text with microseconds; so must we, to compare.
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+    # SQLAlchemy stores SQLite datetimes as text with microseconds, dates as YYYY-MM-DD.
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _analyze() -> None:
@@ -245,68 +352,99 @@ def _analyze() -> None:
 
 # --- timings ----------------------------------------------------------------------------------
 
-QUERIES: dict[str, Callable[[metrics.Scope], object]] = {
-    "per kind (count, within, outcomes)": metrics.kind_figures,
-    "overall percentiles": lambda scope: metrics.overall(scope, []),
-    "acknowledge histogram": metrics.acknowledge_histogram,
-    "ratings (avg, NPS, reasons)": metrics.ratings,
-    "consultants": metrics.consultants,
-    "fitting rooms": metrics.rooms,
-    "heat map": lambda scope: metrics.heat_map(scope).cells,
-    "daily trend": metrics.trend,
-    "staffing advice": lambda scope: metrics.staffing_advice(scope).hours,
-    "whole report page": metrics.report,
-    "requests CSV (streamed)": lambda scope: sum(
-        chunk.count("\n") for chunk in reports_csv.requests_csv(scope)
-    ),
-}
+
+def _admin_client(app):
+    client = app.test_client()
+    admin = db.session.scalar(select(StaffMember).where(StaffMember.role == Role.ADMIN))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(admin.id)
+        session["_fresh"] = True
+    return client
 
 
-def timings(store: Store) -> None:
-    """Seconds and result rows of each query, for one month and for the whole period."""
-    month = metrics.Scope((store,), *MONTH)
-    whole = metrics.Scope((store,), FIRST_DAY, LAST_DAY)
-    sizes = [metrics.overall(s, metrics.kind_figures(s)).count for s in (month, whole)]
-    print(f"{'query':<38}{'month s':>9}{'rows':>10}{'6 months s':>12}{'rows':>11}")
-    print(f"{'(requests in the period)':<38}{'':>9}{sizes[0]:>10,}{'':>12}{sizes[1]:>11,}")
-    for name, query in QUERIES.items():
-        cells = [cell for scope in (month, whole) for cell in _timed(query, scope)]
-        print(f"{name:<38}{cells[0]:>9.3f}{cells[1]:>10,}{cells[2]:>12.3f}{cells[3]:>11,}")
-    print()
-
-
-def _timed(query, scope) -> tuple[float, int]:
+def _page(client, store: str, first: date, last: date) -> float:
     db.session.expire_all()
     started = time.perf_counter()
-    result = query(scope)
-    return time.perf_counter() - started, _rows(result)
+    response = client.get(f"/staff/reports?store={store}&from={first}&to={last}")
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.text[:500]
+    return elapsed
 
 
-def _rows(result) -> int:
-    if isinstance(result, int):
-        return result
-    if isinstance(result, metrics.Report):
-        return len(result.kinds) + len(result.rooms) + len(result.ranking) + len(result.trend)
-    try:
-        return len(result)
-    except TypeError:
-        return 1
+def timings(app, chain: list[Store]) -> dict:
+    client = _admin_client(app)
+    _page(client, str(chain[0].id), *MONTH)  # warm the templates and the caches
+    months = [_page(client, str(store.id), *MONTH) for store in chain[:STORE_MONTH_SAMPLES]]
+    chain_month = [_page(client, "all", *MONTH) for _ in range(2)]
+    six = [_page(client, str(store.id), FIRST_DAY, LAST_DAY) for store in chain[:3]]
+    result = {
+        "store_month_p50": statistics.median(months),
+        "store_month_p95": _p95(months),
+        "chain_month": max(chain_month),
+        "store_six_months": max(six),
+    }
+    print("   " + ", ".join(f"{k} {v:.3f} s" for k, v in result.items()))
+    return result
 
 
-def explain(store: Store) -> None:
-    """Query plans for one month: the main aggregation (per kind), which must find the month's
-    requests through ix_requests_store_created, and the ratings, through ix_ratings_created_at."""
-    month = metrics.Scope((store,), *MONTH)
-    per_kind = metrics.requests_in(month, Request.kind, *metrics._outcomes())
-    _explain("the per-kind aggregation", per_kind.group_by(Request.kind))
-    rating = metrics.ratings_in(month, Rating.score, func.count())
-    _explain("the ratings distribution", rating.group_by(Rating.score))
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def _explain(what: str, query) -> None:
-    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
-    prefix = "EXPLAIN QUERY PLAN" if db.engine.dialect.name == "sqlite" else "EXPLAIN"
-    print(f"{prefix} of {what}, one month:")
-    for row in db.session.execute(text(f"{prefix} {compiled}")):
-        print("   ", row[-1])
-    print()
+def _csv_period(count: int) -> tuple[date, date]:
+    days = (LAST_DAY - FIRST_DAY).days + 1
+    wanted = min(days, -(-CSV_ROWS * days // count))
+    return LAST_DAY - timedelta(days=wanted - 1), LAST_DAY
+
+
+def csv_in_fresh_process(url: str, period: tuple[date, date]) -> str:
+    """The chain's requests CSV over `period`, streamed in a process of its own, so that its
+    peak memory is the CSV's and not the generator's."""
+    call = f"from bench.reports import csv_probe; csv_probe({url!r}, {period[0]!r}, {period[1]!r})"
+    probe = subprocess.run(
+        [sys.executable, "-c", f"import datetime; {call}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return (probe.stdout.strip() or probe.stderr.strip()[-500:]).splitlines()[-1]
+
+
+def csv_probe(url: str, first: date, last: date) -> None:
+    app = create_app(_config(url))
+    with app.app_context():
+        client = _admin_client(app)
+        baseline = _peak_rss_mb()
+        started = time.perf_counter()
+        response = client.get(f"/staff/reports/requests.csv?store=all&from={first}&to={last}")
+        lines = sum(chunk.count(b"\n") for chunk in response.response)
+        elapsed = time.perf_counter() - started
+    print(
+        f"{lines - 1:,} rows in {elapsed:.1f} s; peak RSS {_peak_rss_mb():.0f} MB "
+        f"({baseline:.0f} MB before the first row)"
+    )
+
+
+def _peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def print_table(results: list[dict]) -> None:
+    columns = ("database", "store-month page p50 / p95", "chain-month page", "store six months")
+    print("\n| " + " | ".join((*columns, "requests CSV")) + " |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in results:
+        print(
+            f"| {r['engine']} | {r['store_month_p50'] * 1000:.0f} / "
+            f"{r['store_month_p95'] * 1000:.0f} ms | {r['chain_month']:.2f} s | "
+            f"{r['store_six_months']:.2f} s | {r['csv']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response
 from flask_limiter.util import get_remote_address
 
-from assist import catalogue, forms, lifecycle, menus, pairing, visits
+from assist import catalogue, forms, knock, lifecycle, menus, pairing, visits
 from assist.errors import NotFound
 from assist.extensions import htmx, limiter
-from assist.models import Kind, Visit
+from assist.models import Kind, Request, Visit
 
 from . import bp
 from .tablet import current_tablet, remember_tablet
@@ -100,6 +100,16 @@ def size_item(code: str):
     return _show("_item.html", variants=catalogue.variants(_store_id(), code))
 
 
+@bp.get("/size/instead")
+def size_instead():
+    """A size not in stock: the nearest ones we have, to pick from or leave to the consultant."""
+    args = request.args
+    wanted = catalogue.variant(
+        _store_id(), *(args.get(name, "")[: forms.MAX_TEXT] for name in ("code", "colour", "size"))
+    )
+    return _show("_instead.html", wanted=wanted, choices=catalogue.choices_instead(wanted))
+
+
 @bp.get("/drinks")
 def drinks():
     """The store's drink menu."""
@@ -133,17 +143,26 @@ def send_request():
     tablet = current_tablet()
     kind = Kind(forms.choice("kind", REQUEST_KINDS))
     store_id = tablet.room.store_id
-    menu_item = variant = None
+    menu_item = variant = picked = None
     if kind in menus.MENU_KINDS:
         menu_item = menus.offered_item(store_id, kind, forms.integer("item"))
     elif kind == Kind.SIZE:
         variant = catalogue.variant(
             store_id, forms.text("code"), forms.text("colour"), forms.text("size")
         )
-    client_key = forms.text("client_key", limit=64) or None  # the same tap, sent again
+        pick = forms.integer("pick", optional=True)
+        picked = catalogue.picked_instead(variant, pick) if pick else None
+    # The same tap, sent again, carries the same key.
+    client_key = forms.text("client_key", column=Request.client_key) or None
     visit = visits.start_visit(tablet.room)
     lifecycle.open_request(
-        visit, kind, tablet=tablet, menu_item=menu_item, variant=variant, client_key=client_key
+        visit,
+        kind,
+        tablet=tablet,
+        menu_item=menu_item,
+        variant=variant,
+        picked=picked,
+        client_key=client_key,
     )
     if not htmx:
         return redirect(url_for("kiosk.status"), 303)
@@ -162,6 +181,23 @@ def cancel_request(request_id: int):
     return _show_status(visit)
 
 
+# --- the knock at the door -----------------------------------------------------------------
+
+
+@bp.get("/knock")
+def knock_question():
+    """ "May we come in?" over the whole screen while a consultant is at the door, else nothing.
+    Re-read on every nudge and after a reconnect, so a knock is never missed."""
+    return render_template("kiosk/_knock.html", knocking=knock.pending(_visit()))
+
+
+@bp.post("/knock/<int:request_id>/answer")
+def answer_knock(request_id: int):
+    """Come in, or one minute please: the consultant's handheld hears it at once."""
+    knock.answer(request_id, current_tablet(), request.form.get("answer", ""))
+    return render_template("kiosk/_knock.html", knocking=None)
+
+
 # --- the end of a visit ---------------------------------------------------------------------
 
 
@@ -176,7 +212,8 @@ def rating_details(score: int):
     """Why, in a few taps; a comment and the "would you recommend us" question if they like."""
     if score not in range(1, 6):
         raise NotFound(_l("Please choose one of the five faces."))
-    return _show("_rating_details.html", score=score, reasons=visits.reasons_for(score))
+    reasons = visits.reasons_for(score, _visit())
+    return _show("_rating_details.html", score=score, reasons=reasons)
 
 
 @bp.post("/rating")

@@ -1,8 +1,6 @@
 """Administration for managers and admins: rooms and tablet pairing, staff, menus, catalogue,
 service standards and the audit trail. Everything is scoped to the signed-in member's store."""
 
-from datetime import date
-
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -84,6 +82,14 @@ def reset_secret(member_id: int):
     """Set a new PIN or password."""
     team.reset_secret(current_user, member_id, request.form.get("secret", ""))
     return _staff_page(done=_("The new PIN or password is set."))
+
+
+@bp.post("/admin/staff/<int:member_id>/signout")
+@role_required(*MANAGERS)
+def sign_out_everywhere(member_id: int):
+    """End every session of a member at once: a lost or stolen handheld stops working."""
+    member = team.sign_out_everywhere(current_user, member_id)
+    return _staff_page(done=_("%(name)s is signed out on every device.", name=member.name))
 
 
 @bp.get("/admin/menus")
@@ -175,7 +181,9 @@ def set_standard():
 def audit_page():
     """Every transition with who and when, filtered by room, staff member and day."""
     filters = audit.Filters(
-        room_id=forms.arg_id("room"), staff_id=forms.arg_id("staff"), day=_day_arg()
+        room_id=forms.arg_id("room"),
+        staff_id=forms.arg_id("staff"),
+        day=forms.day(request.args.get("day")),
     )
     page = min(forms.arg_id("page") or 1, audit.LAST_PAGE)
     return render_template(
@@ -187,16 +195,6 @@ def audit_page():
         rooms=current_user.store.rooms,
         team=team.team(current_user.store_id),
     )
-
-
-def _day_arg() -> date | None:
-    raw = request.args.get("day", "")
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as error:
-        raise Refused(_l("Give the day as YYYY-MM-DD.")) from error
 
 
 def _rooms_page(code=None):

@@ -1,27 +1,43 @@
 """Socket.IO for staff devices: signed-in staff hear about their own store only."""
 
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import disconnect, join_room
 
-from assist import receipts, team, trail
+from assist import notify, receipts, team, trail, wall
 from assist.extensions import socketio
-from assist.notify import STAFF_NAMESPACE, managers_room, store_room
+from assist.forms import MAX_ID
+from assist.notify import STAFF_NAMESPACE, language_room, managers_room, store_room
 from staff.access import MANAGERS
+from staff.wall import current_board
+
+# One burst of cards on one screen; a longer list is not a handheld's.
+MAX_RECEIPTS = 200
 
 
 @socketio.on("connect", namespace=STAFF_NAMESPACE)
 def connect(auth=None):
-    """Refuse anyone not signed in; put staff in their store's channel."""
+    """Refuse anyone not signed in; put staff in their store's channels, the cards' in the
+    language their pages are in. A wall board hears its store's nudges too (it only reads)."""
     if not current_user.is_authenticated:
-        raise ConnectionRefusedError("Sign in first.")
-    join_room(store_room(current_user.store_id))
+        board = current_board()
+        if board is None:
+            raise ConnectionRefusedError("Sign in first.")
+        join_room(store_room(board.store_id))
+        return
+    store = current_user.store
+    join_room(store_room(store.id))
+    join_room(language_room(store.id, notify.device_language(store, str(get_locale()))))
     if current_user.role in MANAGERS:
-        join_room(managers_room(current_user.store_id))
+        join_room(managers_room(store.id))
 
 
 @socketio.on("heartbeat", namespace=STAFF_NAMESPACE)
 def heartbeat(_payload=None):
     """The handheld is alive; the answer lets it notice a nudge it missed."""
+    if not current_user.is_authenticated and (board := current_board()) is not None:
+        wall.seen(board)
+        return {"seq": trail.latest_for_store(board.store_id)}
     if not current_user.is_authenticated:  # signed out in another tab
         disconnect()
         return None
@@ -31,10 +47,24 @@ def heartbeat(_payload=None):
 
 @socketio.on("received", namespace=STAFF_NAMESPACE)
 def received(payload=None):
-    """The handheld has the new request on its screen: a delivery receipt."""
-    if not current_user.is_authenticated or not isinstance(payload, dict):
+    """The handheld shows these requests: delivery receipts, one list per burst of cards.
+    Answers True when noted, False (and changes nothing) for anything that is not a list of
+    request ids; `{"request": id}` alone is one receipt, as older pages send it."""
+    if not current_user.is_authenticated:
         return False
-    request_id = payload.get("request")
-    if not isinstance(request_id, int) or isinstance(request_id, bool):
+    request_ids = _request_ids(payload)
+    if request_ids is None:
         return False
-    return receipts.confirm(request_id, current_user)
+    return receipts.confirm_many(request_ids, current_user)
+
+
+def _request_ids(payload) -> list[int] | None:
+    """The ids in a `received` payload, each a database id; None for anything else."""
+    if not isinstance(payload, dict):
+        return None
+    ids = payload["requests"] if "requests" in payload else [payload.get("request")]
+    if not isinstance(ids, list) or not 0 < len(ids) <= MAX_RECEIPTS:
+        return None
+    if not all(type(i) is int and 0 < i <= MAX_ID for i in ids):  # no bools, no floats
+        return None
+    return ids

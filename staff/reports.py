@@ -8,18 +8,28 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from assist import forms, metrics, reports_csv, visits
+from assist import forms, metrics, reports_csv, staffing, visits
 from assist.errors import NotFound, Refused
 from assist.extensions import db
+from assist.metrics import ranking
 from assist.models import Role, Store
 
 from . import bp
 from .access import MANAGERS, role_required
 
 CHAIN = "all"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+HOUR_SPANS = tuple(f"{hour:02d}:00–{(hour + 1) % 24:02d}:00" for hour in range(24))
 # Other staff pages, linked from the header when this installation has them.
 NAV = (("staff.board_page", "Board"), ("staff.queue_page", "Queue"), ("staff.admin", "Admin"))
+
+
+# The ranking's weights, as the ranking applies them; the page prints these.
+WEIGHTS = {
+    "service": ranking.SERVICE_WEIGHT,
+    "rating": ranking.RATING_WEIGHT,
+    "volume": ranking.VOLUME_WEIGHT,
+}
 
 
 class NotAllowed(Refused):
@@ -39,7 +49,14 @@ def reports():
         chosen=request.args.get("store") or str(scope.stores[0].id),
         csv_args=_period_args(scope),
         weekdays=WEEKDAYS,
+        weekday_names=[str(day) for day in WEEKDAYS],  # translated once per page
+        hour_spans=HOUR_SPANS,
         reason_labels=_reason_labels(),
+        definitions=metrics.definitions(MANAGERS),
+        weights=WEIGHTS,
+        csat_target=metrics.CSAT_TARGET,
+        bin_seconds=metrics.BIN_SECONDS,
+        max_agents=staffing.MAX_AGENTS,
         nav=_nav(),
     )
 

@@ -4,7 +4,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from assist import board, forms, lifecycle, rooms, team
+from assist import board, forms, knock, lifecycle, rooms, team
 from assist.extensions import htmx, limiter
 from assist.models import Duty
 from assist.web import show_problem
@@ -52,9 +52,9 @@ def too_many(error):
 @bp.post("/signout")
 @role_required(*EVERYONE)
 def signout():
-    """Sign out; a consultant leaving the handheld goes off duty."""
-    if current_user.signs_in_with_pin:
-        team.set_duty(current_user, Duty.OFF)
+    """Sign out; a consultant leaving the handheld goes off duty. A copy of the session cookie
+    stops working too."""
+    team.sign_out(current_user)
     logout_user()
     return redirect(url_for("staff.signin"))
 
@@ -89,6 +89,22 @@ def complete(request_id: int):
     return render_template("staff/_queue.html", **_queue())
 
 
+@bp.post("/requests/<int:request_id>/knock")
+@role_required(*EVERYONE)
+def knock_at_door(request_id: int):
+    """At the door: the room's tablet asks the customer "May we come in?"."""
+    knock.knock(request_id, current_user)
+    return render_template("staff/_queue.html", **_queue())
+
+
+@bp.post("/requests/<int:request_id>/noted")
+@role_required(*EVERYONE)
+def note_left(request_id: int):
+    """The consultant has seen that the customer left: the card goes."""
+    knock.note_left(request_id, current_user)
+    return render_template("staff/_queue.html", **_queue())
+
+
 @bp.post("/duty")
 @role_required(*EVERYONE)
 def duty():
@@ -102,7 +118,7 @@ def resync_after_conflict(response):
     """A tap refused because someone else was quicker means the screen is out of date:
     the queue re-reads itself while the message says who took it."""
     if response.status_code == 409 and htmx:
-        response.headers["HX-Trigger"] = "live:request"
+        response.headers["HX-Trigger"] = "live:resync"
     return response
 
 

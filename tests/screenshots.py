@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.e2e.browser import DESKTOP, PHONE, TABLET, chromium, sign_in, watched_page
 from tests.e2e.server import ROOT, LiveServer, server_env
+from tests.e2e.stories import pair_wall
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -53,8 +54,32 @@ def photograph(server: LiveServer) -> None:
         shoot(manager, "board", full_page=True)
         manager.goto(server.base_url + "/staff/admin")
         shoot(manager, "admin-rooms", full_page=True)
+        photograph_knock_and_wall(browser, server, kiosks["Room 1"], phone)
     if problems:
         raise SystemExit(f"the pages reported errors: {problems}")
+
+
+def photograph_knock_and_wall(browser, server, tablet, phone) -> None:
+    """Knock first on both devices (Anna is on Room 1's call); the customer leaves; the wall."""
+    card = phone.locator("article", has_text="Room 1").filter(has_text="You are on it").first
+    card = phone.locator(f"#request-{card.get_attribute('data-request')}")
+    card.get_by_role("button", name="At the door").click()
+    tablet.locator(".knock-question").wait_for()
+    phone.evaluate("window.scrollTo(0, 0)")
+    shoot(phone, "handheld-knocking")
+    shoot(tablet, "kiosk-knock")
+    tablet.get_by_role("button", name="Come in").click()
+    card.get_by_text("“Come in”").wait_for()
+    phone.evaluate("window.scrollTo(0, 0)")
+    shoot(phone, "handheld-knock-answer")
+    tablet.get_by_text("I'm done").click()
+    tablet.get_by_role("button", name="Skip").click()
+    card.get_by_text("The customer has left").wait_for()
+    phone.evaluate("window.scrollTo(0, 0)")
+    shoot(phone, "handheld-left")
+    wall = pair_wall(browser, server, {"width": 1920, "height": 1080})
+    wall.wait_for_timeout(800)
+    shoot(wall, "wall-board")
 
 
 def kiosk(browser, server, code, problems):

@@ -4,6 +4,8 @@
         ...
     with running_redis() as url:      # redis://127.0.0.1:PORT/0
         ...
+    with redis_server() as server:    # server.url; server.stop() and server.start(): an outage
+        ...
 
 Each call starts a fresh server on a free port of 127.0.0.1, with its files in a new temporary
 directory, and stops it and deletes the directory on exit, so several can run in one process.
@@ -80,23 +82,58 @@ def running_postgres() -> Iterator[str]:
 @contextmanager
 def running_redis() -> Iterator[str]:
     """A fresh redis-server that keeps nothing on disk; yields its URL (database 0)."""
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.path.exists(server):
-        raise RuntimeError("redis-server not found (Debian: apt-get install redis-server)")
+    with redis_server() as server:
+        yield server.url
+
+
+@contextmanager
+def redis_server() -> Iterator["RedisServer"]:
+    """A fresh redis-server that a test may stop and start again on the same port (an outage)."""
     with tempfile.TemporaryDirectory(prefix="assist-redis-") as tmp:
-        log = Path(tmp) / "redis.log"
-        options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmp]
+        server = RedisServer(Path(tmp))
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
+
+
+class RedisServer:
+    """One redis-server process at a time on one port; nothing kept on disk."""
+
+    def __init__(self, directory: Path):
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(self.binary):
+            raise RuntimeError("redis-server not found (Debian: apt-get install redis-server)")
+        self.dir = directory
+        self.log = directory / "redis.log"
+        self.port: int | None = None
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start on the port it had before, or on a free one the first time."""
         for _ in range(START_TRIES):
-            port = free_port()
-            command = [server, "--port", str(port), *options, "--logfile", str(log)]
+            port = self.port or free_port()
+            options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            command = [self.binary, "--port", str(port), *options, "--dir", str(self.dir),
+                       "--logfile", str(self.log)]  # fmt: skip
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-            try:
-                if _wait_for_redis(proc, port):
-                    yield f"redis://127.0.0.1:{port}/0"
-                    return
-            finally:
-                _stop(proc)
-        raise RuntimeError(f"redis-server did not start:\n{_tail(log)}")
+            if _wait_for_redis(proc, port):
+                self.port, self.proc = port, proc
+                return
+            _stop(proc)
+            if self.port:  # its own port is taken meanwhile: say so rather than move
+                break
+        raise RuntimeError(f"redis-server did not start:\n{_tail(self.log)}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+            self.proc = None
 
 
 class _Postgres:

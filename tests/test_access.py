@@ -10,14 +10,24 @@ import io
 import pytest
 from sqlalchemy import text
 
-from assist import lifecycle, pairing, visits
+from assist import lifecycle, pairing, visits, wall
 from assist.extensions import db, limiter, socketio
 from assist.models import Kind, Role
 
 from .conftest import csrf_from, outsider, pair_tablet, room_named, sign_in
 
-VISITORS = ["anonymous", "tablet_a", "tablet_b", "consultant", "manager", "stranger_admin"]
-PUBLIC = {"static", "kiosk.pair", "staff.signin"}
+VISITORS = [
+    "anonymous",
+    "tablet_a",
+    "tablet_b",
+    "wall_board",
+    "consultant",
+    "manager",
+    "stranger_admin",
+]
+PUBLIC = {"static", "start.start", "kiosk.pair", "staff.signin", "staff.pair_board"}
+# The wall board: a paired wall screen (the board role) reads it, and so may managers.
+WALL = {"staff.wall_page", "staff.wall_live"}
 STAFF_ANY_STORE = {
     "staff.queue_page",
     "staff.queue",
@@ -44,6 +54,8 @@ MANAGER_OWN_STORE = {
     "staff.reports",
     "staff.reports_requests_csv",
     "staff.reports_ratings_csv",
+    "staff.boards_page",
+    "staff.board_code",
 }
 # Managers' actions on one of this store's things, named by id in the path.
 MANAGER_THIS_STORE = {
@@ -52,18 +64,23 @@ MANAGER_THIS_STORE = {
     "staff.unpair",
     "staff.set_staff_active",
     "staff.reset_secret",
+    "staff.sign_out_everywhere",
     "staff.record_recovery",
     "staff.reset_room",
     "staff.set_member_language",
+    "staff.revoke_board",
 }
-CONSULTANT_THIS_STORE = {"staff.claim", "staff.complete"}
+CONSULTANT_THIS_STORE = {"staff.claim", "staff.complete", "staff.knock_at_door", "staff.note_left"}
+ROOM_A_TABLET = {"kiosk.cancel_request", "kiosk.answer_knock"}
 
 
 def allowed(endpoint: str, visitor: str) -> bool:
     if endpoint.startswith("kiosk."):
-        if endpoint == "kiosk.cancel_request":  # room A's request: room A's tablet only
+        if endpoint in ROOM_A_TABLET:  # room A's request: room A's tablet only
             return visitor == "tablet_a"
         return visitor in ("tablet_a", "tablet_b")
+    if endpoint in WALL:
+        return visitor in ("wall_board", "manager", "stranger_admin")
     if endpoint in STAFF_ANY_STORE:
         return visitor in ("consultant", "manager", "stranger_admin")
     if endpoint in CONSULTANT_THIS_STORE:
@@ -89,6 +106,7 @@ def world(app, client, store):
     room_a, room_b = room_named(store, "Room 1"), room_named(store, "Room 2")
     tablet_a, _ = pairing.pair(pairing.issue_code(room_a).code)
     call = lifecycle.open_request(visits.start_visit(room_a), Kind.CONSULTANT, tablet=tablet_a)
+    board, board_token = wall.pair(wall.issue_code(store).code)
     other = visits.start_visit(room_named(store, "Room 3"))
     rating = visits.rate_visit(other, 1, [], "", None)
     ids = {
@@ -100,8 +118,15 @@ def world(app, client, store):
         "member_id": 1,
         "rating_id": rating.id,
         "filename": "css/app.css",
+        "board_id": board.id,
     }
-    yield {"store": store, "ids": ids, "room_a": room_a, "room_b": room_b}
+    yield {
+        "store": store,
+        "ids": ids,
+        "room_a": room_a,
+        "room_b": room_b,
+        "board_token": board_token,
+    }
     limiter.enabled = True
 
 
@@ -112,6 +137,8 @@ def visitor_client(app, world, visitor):
         pair_tablet(client, world["room_a"])
     elif visitor == "tablet_b":
         pair_tablet(client, world["room_b"])
+    elif visitor == "wall_board":
+        client.set_cookie("fra_board", world["board_token"])
     elif visitor == "consultant":
         sign_in(client, store, "Anna Tamm", "1111")
     elif visitor == "manager":
@@ -135,6 +162,7 @@ PAYLOADS = {
     "staff.set_menu_item_active": {"active": "0"},
     "staff.set_standard": {"kind": "drink", "acknowledge_within": "30", "complete_within": "90"},
     "staff.record_recovery": {"action": "apologised", "note": "sorry"},
+    "kiosk.answer_knock": {"answer": "come_in"},
 }
 
 
@@ -171,7 +199,8 @@ def refused(response) -> bool:
         return True
     location = response.headers.get("Location", "") + response.headers.get("HX-Redirect", "")
     sent_to_sign_in = "/staff/signin?next=" in location  # Flask-Login's refusal, not a sign-out
-    return response.status_code in (302, 303) and (sent_to_sign_in or "/kiosk/pair" in location)
+    sent_to_pair = "/kiosk/pair" in location or "/staff/board/pair" in location
+    return response.status_code in (204, 302, 303) and (sent_to_sign_in or sent_to_pair)
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
@@ -199,7 +228,7 @@ def test_socket_namespaces_admit_only_their_devices(app, world, visitor):
     client = visitor_client(app, world, visitor)
     expected = {
         "/kiosk": visitor in ("tablet_a", "tablet_b"),
-        "/staff": visitor in ("consultant", "manager", "stranger_admin"),
+        "/staff": visitor in ("wall_board", "consultant", "manager", "stranger_admin"),
     }
     for namespace, admitted in expected.items():
         socket = socketio.test_client(app, namespace=namespace, flask_test_client=client)

@@ -4,11 +4,14 @@ Each example posts one generated form (or query) to one route as a paired tablet
 signed-in staff member, then checks the invariants every committed state must keep.
 """
 
+from datetime import date
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import String, Text, func, select
 
+from assist import demo, forms
 from assist.extensions import db, limiter, socketio
 from assist.models import LIVE_STATES, Rating, Request, RequestEvent, Visit
 
@@ -243,3 +246,113 @@ def test_socket_events_never_break_the_connection(manager, app, event, payload):
     assert socket.is_connected("/staff")
     socket.disconnect(namespace="/staff")
     assert_consistent()
+
+
+# --- hostile values, on SQLite and PostgreSQL ----------------------------------------------
+
+# The kinds of value that once ended in a 500: NULs, the calendar's edges, numbers too large
+# for the database or written in other scripts' digits, and text longer than any column.
+NUL_TEXT = st.text(max_size=10).map(lambda t: f"{t}\x00{t}")
+EDGE_DAYS = st.one_of(
+    st.sampled_from(
+        [
+            date.min.isoformat(),
+            date.max.isoformat(),
+            "0001-01-01",
+            "9999-12-31",
+            "0000-01-01",
+            "10000-01-01",
+            "1970-01-01",
+            "2026-02-29",
+            "２０２６-03-01",
+        ]  # fmt: skip
+    ),
+    st.dates().map(date.isoformat),
+)
+HUGE_NUMBERS = st.one_of(
+    st.integers(min_value=2**31 - 2, max_value=2**80).map(str),
+    st.integers(max_value=-(2**31)).map(str),
+    st.sampled_from(["²", "１２", "٣", "߁߂", "1_000", "1e309", "-0", "+5"]),
+    st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=12),
+)
+LONG_TEXT = st.integers(min_value=41, max_value=1200).flatmap(
+    lambda n: st.sampled_from(["x" * n, "ü" * n, "漢" * n])
+)
+HOSTILE = st.one_of(NUL_TEXT, EDGE_DAYS, HUGE_NUMBERS, LONG_TEXT, TEXT)
+# Every form field of the app, with the pages that take it.
+HOSTILE_POSTS = [
+    ("tablet", "/kiosk/requests", ["kind", "item", "code", "colour", "size", "client_key"]),
+    ("tablet", "/kiosk/rating", ["score", "reasons", "comment", "nps"]),
+    ("tablet", "/kiosk/language", ["lang"]),
+    ("manager", "/staff/duty", ["duty", "area"]),
+    ("manager", "/staff/admin/rooms", ["name", "area"]),
+    ("manager", "/staff/admin/staff", ["name", "role", "secret"]),
+    ("manager", "/staff/admin/menus", ["kind", "name", "age_restricted"]),
+    ("manager", "/staff/admin/standards", ["kind", "acknowledge_within", "complete_within"]),
+    ("manager", "/staff/admin/staff/2/secret", ["secret"]),
+    ("manager", "/staff/board/recoveries/1", ["action", "note"]),
+]
+HOSTILE_GETS = [
+    ("tablet", "/kiosk/size/items", ["q", "category"]),
+    ("manager", "/staff/admin/audit", ["day", "room", "staff", "page"]),
+    ("manager", "/staff/admin/catalogue", ["q"]),
+]
+HOSTILE_FUZZ = settings(FUZZ, max_examples=60)
+
+
+@st.composite
+def hostile_forms(draw, targets):
+    who, path, fields = draw(st.sampled_from(targets))
+    chosen = draw(st.lists(st.sampled_from(fields), min_size=1, unique=True))
+    return who, path, {field: draw(HOSTILE) for field in chosen}
+
+
+@pytest.fixture
+def devices(any_db_app):
+    """A paired tablet with a visit under way, and a signed-in manager, on either database."""
+    store = demo.seed()
+    limiter.enabled = False
+    tablet, manager = any_db_app.test_client(), any_db_app.test_client()
+    pair_tablet(tablet, room_named(store, "Room 1"))
+    sign_in(manager, store, "Maria Kask", "manager-demo")
+    yield {
+        "tablet": (tablet, csrf_from(tablet.get("/kiosk/"))),
+        "manager": (manager, csrf_from(manager.get("/staff/"))),
+    }
+    limiter.enabled = True
+
+
+def assert_text_fits():
+    """No NUL stored, and no text longer than its column takes (SQLite would keep it)."""
+    db.session.rollback()
+    nul_possible = db.engine.dialect.name == "sqlite"  # PostgreSQL cannot even be asked about one
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, String | Text):
+                continue
+            limit = column.type.length or column.info.get("max_chars", forms.FREE_TEXT_LIMIT)
+            wrong = func.length(column) > limit
+            if nul_possible:
+                wrong |= func.instr(column, "\x00") > 0
+            count = db.session.scalar(select(func.count()).select_from(table).where(wrong))
+            assert count == 0, f"{table.name}.{column.name}"
+
+
+@HOSTILE_FUZZ
+@given(target=hostile_forms(HOSTILE_POSTS), htmx=st.booleans())
+def test_hostile_values_in_any_form_on_either_database(devices, target, htmx):
+    who, path, form = target
+    client, token = devices[who]
+    headers = {"X-CSRFToken": token, **({"HX-Request": "true"} if htmx else {})}
+    response = client.post(path, data=form, headers=headers)
+    assert response.status_code < 500, response.text
+    assert_consistent()
+    assert_text_fits()
+
+
+@HOSTILE_FUZZ
+@given(target=hostile_forms(HOSTILE_GETS))
+def test_hostile_values_in_any_query_on_either_database(devices, target):
+    who, path, query = target
+    client, _ = devices[who]
+    assert client.get(path, query_string=query).status_code < 500

@@ -98,17 +98,19 @@ def test_refused_transitions_change_nothing(world, setup, refused, message):
     assert (db.session.get(Request, request.id).state, actions_of(request.id)) == before
 
 
-def test_ending_the_visit_abandons_open_requests_but_keeps_claimed_ones(world):
+def test_ending_the_visit_abandons_open_requests_and_closes_claimed_ones_as_left(world):
     waiting = ask(world)
     drink = menus.menu(world["store"].id, Kind.DRINK)[0]
     claimed = ask(world, Kind.DRINK, menu_item=drink)
     lifecycle.claim(claimed.id, world["anna"])
     visits.end_visit(visits.current_visit(world["room"].id), "done")
     assert db.session.get(Request, waiting.id).state == State.ABANDONED
-    assert db.session.get(Request, claimed.id).state == State.ACKNOWLEDGED
+    assert db.session.get(Request, claimed.id).state == State.LEFT  # nobody to bring it to
+    assert actions_of(claimed.id)[-1] == "left"
     with pytest.raises(Conflict, match="customer has left"):
         lifecycle.claim(waiting.id, world["boris"])
-    lifecycle.complete(claimed.id, world["anna"])  # the consultant still brings the drink
+    with pytest.raises(Conflict, match="customer has left"):
+        lifecycle.complete(claimed.id, world["anna"])
 
 
 def test_repeated_taps_make_one_request(world):

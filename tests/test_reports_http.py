@@ -19,7 +19,7 @@ DAY = "2026-10-25"  # Tallinn leaves summer time at 04:00 local (01:00 UTC)
 def signed_in(client, member):
     """Act as `member` without going through the sign-in form (Flask-Login's session keys)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(member.id)
+        session["_user_id"] = member.get_id()
         session["_fresh"] = True
     return client
 

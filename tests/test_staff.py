@@ -95,11 +95,16 @@ def test_claim_shows_on_it_and_a_second_claim_names_the_winner(anna, app, store)
     assert db.session.get(Request, call.id).state == State.COMPLETED
 
 
-def test_only_the_claimer_sees_done(anna, app, store):
+def test_a_card_says_whose_it_is_and_the_page_says_who_looks(anna, app, store):
+    """One card for every handheld: the page marks the viewer's own (live.js, is-mine) and CSS
+    shows Done only there; the server refuses anyone else's Done (test below)."""
     call = ask(store)
-    lifecycle.claim(call.id, staff_named(store, "Boris Ivanov"))
+    boris = staff_named(store, "Boris Ivanov")
+    lifecycle.claim(call.id, boris)
     html = anna.get("/staff/queue").text
-    assert "Boris is on it" in html and f"/staff/requests/{call.id}/complete" not in html
+    assert "Boris is on it" in html and f'data-claimed-by="{boris.id}"' in html
+    page = anna.get("/staff/").text
+    assert f'data-me="{staff_named(store, "Anna Tamm").id}"' in page
 
 
 @pytest.mark.parametrize("action", ["claim", "complete"])
@@ -249,7 +254,7 @@ def test_signing_out_leaves_a_managers_duty_alone(client, store):
 def test_the_handheld_page_listens_for_news_and_alerts(anna):
     page = anna.get("/staff/").text
     assert 'class="handheld"' in page and "data-alert-new" in page
-    assert 'hx-trigger="live:request from:body, live:resync from:body"' in page
+    assert 'hx-trigger="live:resync from:body"' in page  # pushed cards are swapped in
     assert 'id="duty"' in page and 'id="queue"' in page
 
 
@@ -308,7 +313,7 @@ def test_a_refused_claim_makes_the_queue_read_itself_again(anna, app, store):
     lifecycle.claim(call.id, staff_named(store, "Boris Ivanov"))
     late = htmx_post(anna, f"/staff/requests/{call.id}/claim")
     assert late.status_code == 409 and "Boris is already on it" in late.text
-    assert late.headers["HX-Trigger"] == "live:request"
+    assert late.headers["HX-Trigger"] == "live:resync"
     assert "<article" not in late.text  # the message alone, for #problem
 
 

@@ -1,7 +1,7 @@
 """Each staff member may choose the language of their screens; empty follows the store.
 
 Revision ID: i18n_staff_language
-Revises: 3dbe8b2d05f8
+Revises: b11_size_pick
 Create Date: 2026-12-03 08:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i18n_staff_language"
-down_revision = "3dbe8b2d05f8"
+down_revision = "b11_size_pick"
 branch_labels = None
 depends_on = None
 

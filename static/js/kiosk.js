@@ -16,8 +16,9 @@
 })();
 
 // The outbox. Each form that asks for something ([data-outbox]) carries a key the server drew
-// into it (client_key), one per form. If the server cannot be reached — no network, or no answer
-// within the form's timeout — the tablet says so plainly and sends the same tap again, with the
+// into it (client_key), one per form. If the server cannot be reached — no network, no answer
+// within the form's timeout, or an answer that is neither a success nor one of the server's
+// deliberate refusals (X-Refused) — the tablet says so plainly and sends the same tap again, with the
 // same values and key, waiting a little longer each time, until the server answers: the key makes
 // the retry safe, so the request is neither lost nor made twice. Unsent taps survive a reload
 // (sessionStorage) and are forgotten once answered. Nothing here ever claims a tap was sent:
@@ -29,7 +30,8 @@
   const TIMEOUT_MS = 8000;  // also on the forms (hx-request); re-sends have no form to read it from
   const FIRST_WAIT_MS = 1000;
   const LONGEST_WAIT_MS = 15000;
-  const NOT_THE_SERVER = [502, 503, 504];  // a proxy answering for a server it cannot reach
+  // The server marks the answers that refuse a tap on purpose (a 4xx with its own message).
+  const REFUSAL_HEADER = "X-Refused";
   let wait = FIRST_WAIT_MS;
   let timer = null;
 
@@ -93,11 +95,18 @@
     const xhr = event.detail.xhr;
     // loadend comes after htmx's own load/error handling: the answer is already on screen.
     xhr.addEventListener("loadend", function () {
-      const answered = xhr.status > 0 && NOT_THE_SERVER.indexOf(xhr.status) < 0;
-      if (answered) delivered(key);
+      if (settled(xhr)) delivered(key);
       else notYet();
     });
   });
+
+  // Only a success or the server's deliberate refusal settles a tap. Anything else — no
+  // network, a 500 (the database or the rate-limit store was down), a proxy's 502 — may have
+  // saved nothing: the same tap goes again, with the same key, and the customer is told.
+  function settled(xhr) {
+    if (xhr.status >= 200 && xhr.status < 300) return true;
+    return xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader(REFUSAL_HEADER) === "1";
+  }
 
   function delivered(key) {
     keep(unsent().filter(function (tap) { return tap.values.client_key !== key; }));
@@ -129,7 +138,7 @@
   // Another request failing (the customer tapped on while the network is down) may have
   // cleared the message: while a tap is unsent, it stays said.
   body.addEventListener("htmx:afterRequest", function (event) {
-    if (unsent().length && event.detail.xhr && event.detail.xhr.status === 0) sayWaiting();
+    if (unsent().length && event.detail.xhr && !settled(event.detail.xhr)) sayWaiting();
   });
 
   if (unsent().length) {  // the page was reloaded while a tap was still unsent

@@ -1,26 +1,77 @@
-// The glue between Socket.IO and htmx. The server's events are only nudges: each one becomes
-// an htmx trigger on <body>, and the elements that listen for it re-read themselves over HTTP.
-//   live:resync   — (re)connected: everything re-reads the truth
-//   live:request  — a request moved (payload: seq, request, room, kind, action, state, by)
+// The glue between Socket.IO and htmx. Every server event X becomes the DOM event live:X on
+// <body>, with the payload as its detail:
+//   live:request  — a request moved (payload: seq, request, room, kind, action, state, by, and on
+//                   staff pages html: the changed card, rendered once for every handheld)
+//   live:alert    — a request waited too long (same payload, plus level)
 //   live:staff    — duty or team changed
 //   live:recovery — a customer rated the visit 1 or 2 (managers only)
-// Also: timers that tick ([data-waited]), sound and vibration for new requests on handhelds,
-// the idle reset of the kiosk, and the dismissable problem message.
+//   live:receipts — handhelds confirmed requests (managers only: counts per request)
+//   live:resync   — re-read the truth over HTTP: after a (re)connect, a missed nudge, or a nudge
+//                   that carries no card. Coalesced: at most one per 100 ms.
+//   live:card     — a pushed card was swapped into #queue (detail: id, action)
+// Sound and vibration are not here: static/js/handheld.js listens to these events.
+// Also: timers that tick ([data-waited]), the idle reset of the kiosk, the problem message.
 (function () {
   "use strict";
   const body = document.body;
   const HEARTBEAT_MS = 20000;
+  const COALESCE_MS = 100;
 
-  // --- Socket.IO → htmx -------------------------------------------------------------------
+  // --- re-reads, coalesced ------------------------------------------------------------------
+  // The first nudge of a burst re-reads at once; the rest of the burst causes one more re-read
+  // COALESCE_MS after the last one, never more often.
+  let lastResync = 0, resyncTimer = null;
+  function resync() {
+    if (resyncTimer) return;
+    const wait = Math.max(0, lastResync + COALESCE_MS - Date.now());
+    resyncTimer = setTimeout(function () {
+      resyncTimer = null;
+      lastResync = Date.now();
+      htmx.trigger(body, "live:resync");
+    }, wait);
+  }
+
+  // --- pushed cards -------------------------------------------------------------------------
+  // The card is the same for every handheld; whose it is, is marked here.
+  function markMine(root) {
+    const me = body.dataset.me;
+    root.querySelectorAll("[data-claimed-by]").forEach(function (card) {
+      card.classList.toggle("is-mine", Boolean(me) && card.dataset.claimedBy === me);
+    });
+  }
+  // Out-of-band swap: replace the card, insert a new one into the queue, or remove a closed one.
+  function swapCard(payload) {
+    const queue = document.getElementById("queue");
+    const old = document.getElementById("request-" + payload.request);
+    if (!payload.html) {
+      if (old) old.remove();
+    } else {
+      const template = document.createElement("template");
+      template.innerHTML = payload.html.trim();
+      const card = template.content.firstElementChild;
+      if (old) old.replaceWith(card);
+      else queue.appendChild(card);
+      const empty = queue.querySelector(".queue__empty");
+      if (empty) empty.remove();
+      htmx.process(card);
+      markMine(queue);
+    }
+    htmx.trigger(body, "live:card", { id: payload.request, action: payload.action });
+  }
+
+  // --- Socket.IO → DOM events ---------------------------------------------------------------
   function connect(namespace) {
     const socket = io(namespace);
     const banner = document.getElementById("connection");
     // The highest event number seen; the heartbeat's answer tells us if we missed one since.
     let lastSeq = 0;
+    // Requests this connection has confirmed already; a reconnect confirms everything again.
+    const confirmed = new Set();
+    let receiptTimer = null;
     function heartbeat() {
       socket.emit("heartbeat", function (answer) {
         if (answer && answer.seq > lastSeq) {
-          if (lastSeq) htmx.trigger(body, "live:resync");
+          if (lastSeq) resync();
           lastSeq = answer.seq;
         }
       });
@@ -29,7 +80,8 @@
     socket.on("connect", function () {
       banner.hidden = true;
       body.classList.remove("is-offline");
-      htmx.trigger(body, "live:resync");
+      confirmed.clear();
+      resync();
       lastSeq = 0;
       heartbeat();
     });
@@ -37,59 +89,55 @@
       banner.hidden = false;
       body.classList.add("is-offline");
     });
-    socket.on("request", function (payload) {
-      saw(payload);
-      htmx.trigger(body, "live:request", payload);
-      const isNew = payload.action === "created" || payload.action === "resent";
-      if (isNew && body.dataset.alertNew !== undefined) alertNewRequest();
+    socket.onAny(function (name, payload) {
+      if (name === "request" || name === "alert") {
+        saw(payload);
+        // A card in flight may be older than a re-read under way: re-read once more after it.
+        const queue = document.getElementById("queue");
+        if (queue && "html" in payload) {
+          swapCard(payload);
+          if (queue.classList.contains("htmx-request")) resync();
+        } else {
+          resync();
+        }
+      } else if (name === "receipts") {
+        showReceipts(payload);
+      }
+      htmx.trigger(body, "live:" + name, payload);
     });
-    // Delivery receipts: every open request this screen shows, whether it was pushed, loaded
-    // with the page or re-read after a reconnect. The server ignores repeats.
+
+    // Delivery receipts for every open card this screen shows, whether pushed, loaded with the
+    // page or re-read: one `received` with the burst's ids. The server ignores repeats.
     function confirmShown() {
-      if (!socket.connected) return;
-      document.querySelectorAll("[data-confirm]").forEach(function (card) {
-        socket.emit("received", { request: Number(card.dataset.confirm) });
-      });
+      if (receiptTimer) return;
+      receiptTimer = setTimeout(function () {
+        receiptTimer = null;
+        if (!socket.connected) return;
+        const ids = [];
+        document.querySelectorAll("[data-confirm]").forEach(function (card) {
+          const id = Number(card.dataset.confirm);
+          if (!confirmed.has(id)) { confirmed.add(id); ids.push(id); }
+        });
+        if (ids.length) socket.emit("received", { requests: ids });
+      }, COALESCE_MS);
     }
     socket.on("connect", confirmShown);
     body.addEventListener("htmx:afterSettle", confirmShown);
-    socket.on("staff", function (payload) { htmx.trigger(body, "live:staff", payload); });
-    socket.on("alert", function (payload) {
-      saw(payload);
-      htmx.trigger(body, "live:request", payload);
-      if (body.dataset.alertNew !== undefined) alertNewRequest();
-    });
-    socket.on("recovery", function (payload) {
-      htmx.trigger(body, "live:recovery", payload);
-      if (body.dataset.alertNew !== undefined) alertNewRequest();
+    body.addEventListener("live:card", function (event) {
+      if (event.detail.action === "resent") confirmed.delete(event.detail.id);
+      confirmShown();
     });
     // Supervision: the server notes when each device was last heard from.
     setInterval(function () { if (socket.connected) heartbeat(); }, HEARTBEAT_MS);
     return socket;
   }
 
-  // --- sound and vibration ------------------------------------------------------------------
-  let audio = null;
-  // Browsers only let a page play sound after a tap on it: the first tap unlocks it.
-  document.addEventListener("pointerdown", function () {
-    if (!audio && window.AudioContext) audio = new AudioContext();
-    if (audio && audio.state === "suspended") audio.resume();
-  }, { passive: true });
-
-  function alertNewRequest() {
-    // Like sound, vibration needs a tap on the page first; asking sooner only logs an error.
-    const touched = !navigator.userActivation || navigator.userActivation.hasBeenActive;
-    if (navigator.vibrate && touched) navigator.vibrate([200, 100, 200]);
-    if (!audio || audio.state !== "running") return;
-    [0, 0.18].forEach(function (delay) {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.setValueAtTime(0.3, audio.currentTime + delay);
-      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + delay + 0.15);
-      tone.connect(gain).connect(audio.destination);
-      tone.start(audio.currentTime + delay);
-      tone.stop(audio.currentTime + delay + 0.16);
+  // The board's "devices" column: how many handhelds confirmed each request.
+  function showReceipts(payload) {
+    Object.entries(payload.counts || {}).forEach(function ([id, count]) {
+      document.querySelectorAll('[data-receipts="' + id + '"]').forEach(function (cell) {
+        cell.textContent = count;
+      });
     });
   }
 
@@ -150,6 +198,8 @@
     if (problem && cause && (cause.type === "click" || cause.type === "submit")) problem.innerHTML = "";
   });
 
+  body.addEventListener("htmx:afterSettle", function () { markMine(document); });
+  markMine(document);
   if (body.dataset.live && window.io) window.liveSocket = connect(body.dataset.live);
   if (body.dataset.idleSeconds) watchIdle(Number(body.dataset.idleSeconds));
   tick();

@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 
 from .browser import DESKTOP, PHONE, TABLET, chromium
 from .clients import Handheld, Tablet
-from .server import LiveServer, server_env
 
 AXE_SOURCE = (
     Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -38,6 +37,8 @@ BACK_OFFICE = [
     "/staff/admin/catalogue",
     "/staff/admin/standards",
     "/staff/admin/audit",
+    "/staff/admin/boards",
+    "/staff/board/wall",
     "/staff/no-such-page",
 ]
 KIOSK_PAGES = [
@@ -50,11 +51,11 @@ KIOSK_PAGES = [
 
 
 @pytest.fixture(scope="module")
-def store_in_use(tmp_path_factory):
-    """One server whose store is mid-shift: a request waiting, one being handled, a visit
-    rated 2 (a service-recovery case, a tidy task, figures for the reports)."""
-    workdir = tmp_path_factory.mktemp("a11y")
-    server = LiveServer(workdir, server_env(workdir)).start()
+def store_in_use(live_server):
+    """The shared server's store, mid-shift: a request waiting, one being handled, a visit rated
+    2 (a service-recovery case, a tidy task, figures for the reports). Afterwards the visits
+    end and the staff go off duty, so the rooms are free for the tests that follow."""
+    server = live_server
     maria = Handheld(server.base_url).sign_in("Maria Kask", "manager-demo")
     boris = Handheld(server.base_url).sign_in("Boris Ivanov", "2222")
     # Rooms 1-5 of the demo store; the kiosk pages take rooms 4 (en) and 5 (ru).
@@ -64,18 +65,22 @@ def store_in_use(tmp_path_factory):
     ]
     tablets = [Tablet(server.base_url).pair(code) for code in server.codes[:3]]
     try:
+        before = boris.queue_ids()
         for tablet in tablets:
             tablet.ask("consultant")
-        waiting = sorted(boris.queue_ids())
-        boris.post(f"/staff/requests/{waiting[1]}/claim")
-        boris.post(f"/staff/requests/{waiting[2]}/claim")
-        boris.post(f"/staff/requests/{waiting[2]}/complete")
+        mine = sorted(boris.queue_ids() - before)
+        boris.post(f"/staff/requests/{mine[-2]}/claim")
+        boris.post(f"/staff/requests/{mine[-1]}/claim")
+        boris.post(f"/staff/requests/{mine[-1]}/complete")
         tablets[2].post("/kiosk/rating", {"score": 2, "reasons": "had_to_wait", "nps": 3})
         yield server
     finally:
+        for tablet in tablets[:2]:
+            tablet.post("/kiosk/visit/end")
+        for member in (boris, maria):
+            member.post("/staff/duty", {"duty": "off"})
         for device in (*tablets, boris, maria):
             device.disconnect()
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +148,9 @@ def test_no_serious_accessibility_problem_on_any_page(store_in_use, browser, lan
     kiosk.context.close()
 
     handheld = context(browser, PHONE, language).new_page()
-    handheld.goto(base + "/staff/signin")
-    found += violations(handheld)
+    for path in ("/", "/staff/board/pair", "/staff/signin"):  # nobody signed in yet
+        handheld.goto(base + path)
+        found += violations(handheld)
     sign_in(handheld, "Anna Tamm", "1111")
     speak(handheld, language)
     expect(handheld.locator(".ticket").first).to_be_visible()

@@ -1,0 +1,496 @@
+"""The figures of a period: per kind, the tidy line, waiting times, ratings, rooms, the heat map
+and the trend. Each is a GROUP BY over stamped columns; Python only reshapes the few rows."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import case, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from .. import clock, standards
+from ..extensions import db
+from ..models import (
+    CUSTOMER_KINDS,
+    LIVE_STATES,
+    FittingRoom,
+    Kind,
+    Rating,
+    Request,
+    RequestEvent,
+    State,
+    Store,
+)
+from . import sql
+from .period import Scope
+
+# Acknowledge-time histogram: 15-second bins up to five minutes, then one bin for the rest.
+BIN_SECONDS = 15
+BIN_COUNT = 20
+# CSAT: the share of ratings of 4 or 5; the goal is four customers in five.
+CSAT_SCORES = (4, 5)
+CSAT_TARGET = Fraction(4, 5)
+# NPS: answers 9–10 promote, 0–6 detract.
+PROMOTER_FROM, DETRACTOR_UP_TO = 9, 6
+KNOCKED = "knocked"  # the event a consultant's knock at the door leaves in the trail
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Median and 90th percentile of a time, in seconds; None when nothing was measured."""
+
+    median: float | None = None
+    p90: float | None = None
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """How a group of requests ended. Cancelled (the customer's choice) and left (the customer
+    went while someone was on it) are shown but never scored; a live request is scored once it
+    is past its target (`pending` are those not yet decided)."""
+
+    count: int = 0
+    within: int = 0
+    cancelled: int = 0
+    abandoned: int = 0
+    left: int = 0
+    skipped: int = 0
+    completed: int = 0
+    pending: int = 0
+
+    @property
+    def scored(self) -> int:
+        return self.count - self.cancelled - self.left - self.pending
+
+    @property
+    def share_within(self) -> float | None:
+        return _share(self.within, self.scored)
+
+    @property
+    def cancelled_share(self) -> float | None:
+        return _share(self.cancelled, self.count)
+
+    @property
+    def abandoned_share(self) -> float | None:
+        return _share(self.abandoned, self.count)
+
+    @property
+    def left_share(self) -> float | None:
+        return _share(self.left, self.count)
+
+    def plus(self, other: "Outcomes") -> "Outcomes":
+        return Outcomes(*(a + b for a, b in zip(_counts(self), _counts(other), strict=True)))
+
+
+def _counts(outcomes: Outcomes) -> tuple[int, ...]:
+    o = outcomes
+    return (o.count, o.within, o.cancelled, o.abandoned, o.left, o.skipped, o.completed, o.pending)
+
+
+def _outcomes(row, pending: int = 0) -> Outcomes:
+    if row is None:
+        return Outcomes(pending=pending)
+    return Outcomes(
+        row.count,
+        row.within,
+        row.cancelled,
+        row.abandoned,
+        row.left,
+        row.skipped,
+        row.completed,
+        pending,
+    )
+
+
+@dataclass(frozen=True)
+class KindFigures(Outcomes):
+    kind: str = "customer"  # a Kind, or "customer" for every customer-facing kind together
+    acknowledge: Durations = field(default_factory=Durations)
+    complete: Durations = field(default_factory=Durations)
+
+
+@dataclass(frozen=True)
+class TidyFigures(Outcomes):
+    """Staff work after visits: rooms turned around, against the tidy standard."""
+
+    complete: Durations = field(default_factory=Durations)
+    targets: tuple[standards.Target, ...] = ()  # one per store in the scope, distinct
+
+    @property
+    def turned_around(self) -> int:
+        return self.completed
+
+
+@dataclass(frozen=True)
+class RatingFigures:
+    count: int
+    distribution: dict[int, int]  # every score 1–5, with its number of ratings
+    nps_answers: int
+    promoters: int
+    detractors: int
+    reasons: list[tuple[str, int]]  # most frequent first
+
+    @property
+    def average(self) -> float | None:
+        total = sum(score * n for score, n in self.distribution.items())
+        return total / self.count if self.count else None
+
+    @property
+    def satisfied(self) -> int:
+        return sum(self.distribution.get(score, 0) for score in CSAT_SCORES)
+
+    @property
+    def csat(self) -> float | None:
+        return _share(self.satisfied, self.count)
+
+    @property
+    def nps(self) -> float | None:
+        if not self.nps_answers:
+            return None
+        return 100 * (self.promoters - self.detractors) / self.nps_answers
+
+
+def meets_csat(csat: float | None) -> bool | None:
+    return None if csat is None else csat >= CSAT_TARGET
+
+
+@dataclass(frozen=True)
+class RoomFigures(Outcomes):
+    room_id: int = 0
+    label: str = ""
+    store_name: str = ""
+    acknowledge_median: float | None = None
+    average_rating: float | None = None
+    ratings: int = 0
+    satisfied: int = 0
+
+    @property
+    def csat(self) -> float | None:
+        return _share(self.satisfied, self.ratings)
+
+
+@dataclass(frozen=True)
+class Cell(Outcomes):
+    """Requests created in one hour of one weekday (local time), over the whole period."""
+
+    weekday: int = 0  # Monday 0
+    hour: int = 0
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    cells: dict[tuple[int, int], Cell]
+
+    def cell(self, weekday: int, hour: int) -> Cell:
+        return self.cells.get((weekday, hour)) or Cell(weekday=weekday, hour=hour)
+
+    @property
+    def busiest(self) -> int:
+        return max((c.count for c in self.cells.values()), default=0)
+
+
+@dataclass(frozen=True)
+class Day(Outcomes):
+    day: date = date.min
+
+
+@dataclass(frozen=True)
+class Bin:
+    """Acknowledged requests whose time to acknowledge was in [lower, upper) seconds, in all
+    and per kind, with how many of them were within their own kind's acknowledge target."""
+
+    lower: int
+    upper: int | None  # None: no upper bound
+    count: int
+    by_kind: dict[str, int] = field(default_factory=dict)
+    in_time: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.count - self.in_time
+
+
+@dataclass(frozen=True)
+class KnockShare:
+    """Visits with at least one completed customer request, and how many of those saw staff
+    knock (at least one `knocked` event) before entering."""
+
+    served_visits: int
+    knocked_visits: int
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.knocked_visits, self.served_visits)
+
+
+# --- still undecided ---------------------------------------------------------------------------
+
+
+def pending(scope: Scope, customer: bool | None = True) -> list:
+    """The scope's live requests that can still meet their standard (not yet past a target).
+    Few rows: only what is still open or acknowledged."""
+    query = sql.requests_in(
+        scope,
+        Request.store_id,
+        Request.kind,
+        Request.room_id,
+        Request.local_day,
+        Request.local_weekday,
+        Request.local_hour,
+        Request.claimed_by_id,
+        Request.state,
+        Request.created_at,
+        Request.acknowledge_ms,
+        customer=customer,
+    ).where(Request.state.in_(LIVE_STATES))
+    rows = db.session.execute(query).all()
+    targets = {store_id: standards.targets(store_id) for store_id in {r.store_id for r in rows}}
+    now = clock.now()
+    return [r for r in rows if standards.undecided(r, targets[r.store_id][Kind(r.kind)], now)]
+
+
+def _pending_by(rows, attribute: str) -> Counter:
+    return Counter(getattr(r, attribute) for r in rows)
+
+
+# --- per kind, overall, tidy ---------------------------------------------------------------------
+
+
+def kind_figures(scope: Scope, live: list | None = None) -> list[KindFigures]:
+    """Count, outcomes and times per customer-facing kind, in the order of Kind."""
+    live = pending(scope) if live is None else live
+    query = sql.requests_in(scope, Request.kind, *sql.outcomes()).group_by(Request.kind)
+    counted = {Kind(row.kind): row for row in db.session.execute(query)}
+    waiting = _pending_by(live, "kind")
+    acknowledged = _times(scope, Request.acknowledge_ms, Request.kind)
+    completed = _times(scope, Request.complete_ms, Request.kind)
+    return [
+        KindFigures(
+            **_outcomes(counted[kind], waiting[kind]).__dict__,
+            kind=str(kind),
+            acknowledge=acknowledged.get(kind, Durations()),
+            complete=completed.get(kind, Durations()),
+        )
+        for kind in CUSTOMER_KINDS
+        if kind in counted
+    ]
+
+
+def overall(scope: Scope, kinds: list[KindFigures]) -> KindFigures:
+    """Every customer-facing request together: counts add up; percentiles over all anew."""
+    total = Outcomes()
+    for figures in kinds:
+        total = total.plus(figures)
+    return KindFigures(
+        **total.__dict__,
+        kind="customer",
+        acknowledge=_times(scope, Request.acknowledge_ms).get(None, Durations()),
+        complete=_times(scope, Request.complete_ms).get(None, Durations()),
+    )
+
+
+def tidy(scope: Scope) -> TidyFigures:
+    """Tidy tasks on their own line: how many rooms were turned around, how long it took
+    against the tidy standard, how many the next customer found untidied (skipped)."""
+    row = db.session.execute(sql.requests_in(scope, *sql.outcomes(), customer=False)).one()
+    live = pending(scope, customer=False)
+    times = _times(scope, Request.complete_ms, customer=False).get(None, Durations())
+    targets = {standards.targets(store.id)[Kind.TIDY] for store in scope.stores}
+    return TidyFigures(
+        **_outcomes(row, len(live)).__dict__,
+        complete=times,
+        targets=tuple(sorted(targets, key=lambda t: (t.acknowledge_within, t.complete_within))),
+    )
+
+
+def _times(scope, milliseconds, group=None, customer=True) -> dict[object, Durations]:
+    found = sql.percentiles(
+        scope, milliseconds, milliseconds.is_not(None), group, customer=customer
+    )
+    return {
+        (Kind(k) if group is not None else k): Durations(*(_seconds(v) for v in values))
+        for k, values in found.items()
+    }
+
+
+def _seconds(milliseconds: float | None) -> float | None:
+    return None if milliseconds is None else milliseconds / 1000
+
+
+def acknowledge_histogram(scope: Scope) -> list[Bin]:
+    """How many customer requests were acknowledged within each 15-second band, per kind, and
+    how many of each band were within their own kind's acknowledge target."""
+    band_ms = BIN_SECONDS * 1000
+    band = case(
+        *((Request.acknowledge_ms < (n + 1) * band_ms, n) for n in range(BIN_COUNT)),
+        else_=BIN_COUNT,
+    ).label("band")
+    in_time = sql.count_if(Request.acknowledge_ms <= sql.target_ms(0))
+    query = sql.requests_in(scope, band, Request.kind, func.count(), in_time)
+    query = query.where(Request.acknowledge_ms.is_not(None)).group_by(band, Request.kind)
+    by_band: dict[int, dict[str, int]] = {}
+    on_time: Counter = Counter()
+    for n, kind, count, within in db.session.execute(query):
+        by_band.setdefault(n, {})[kind] = count
+        on_time[n] += within
+    return [
+        Bin(
+            n * BIN_SECONDS,
+            (n + 1) * BIN_SECONDS if n < BIN_COUNT else None,
+            sum(by_band.get(n, {}).values()),
+            by_band.get(n, {}),
+            on_time[n],
+        )
+        for n in range(BIN_COUNT + 1)
+    ]
+
+
+# --- ratings -------------------------------------------------------------------------------------
+
+
+def ratings(scope: Scope) -> RatingFigures:
+    """Average, distribution, CSAT, NPS and the most given reasons of the period's ratings
+    (a rating belongs to its visit's service day)."""
+    query = sql.ratings_in(scope, Rating.score, func.count()).group_by(Rating.score)
+    scores = dict(db.session.execute(query).all())
+    nps = db.session.execute(
+        sql.ratings_in(
+            scope,
+            func.count(Rating.nps),
+            sql.count_if(Rating.nps >= PROMOTER_FROM),
+            sql.count_if(Rating.nps <= DETRACTOR_UP_TO),
+        )
+    ).one()
+    return RatingFigures(
+        count=sum(scores.values()),
+        distribution={score: scores.get(score, 0) for score in range(1, 6)},
+        nps_answers=nps[0],
+        promoters=nps[1] or 0,
+        detractors=nps[2] or 0,
+        reasons=top_reasons(scope),
+    )
+
+
+def top_reasons(scope: Scope) -> list[tuple[str, int]]:
+    """Reason tags by how often they were given. The database groups identical tag lists
+    (there are only a few combinations); Python splits those few rows into tags."""
+    query = sql.ratings_in(scope, Rating.reasons, func.count()).where(Rating.reasons != "")
+    tags: Counter[str] = Counter()
+    for reasons, count in db.session.execute(query.group_by(Rating.reasons)):
+        for tag in {t.strip() for t in reasons.split(",") if t.strip()}:
+            tags[tag] += count
+    return sorted(tags.items(), key=lambda item: (-item[1], item[0]))
+
+
+def satisfied() -> ColumnElement:
+    return sql.count_if(Rating.score.in_(CSAT_SCORES))
+
+
+# --- fitting rooms, heat map, trend, knocks -----------------------------------------------------
+
+
+def rooms(scope: Scope, live: list | None = None) -> list[RoomFigures]:
+    """Customer requests and ratings per fitting room, busiest first."""
+    live = pending(scope) if live is None else live
+    query = sql.requests_in(scope, Request.room_id, *sql.outcomes()).group_by(Request.room_id)
+    counted = {row.room_id: row for row in db.session.execute(query)}
+    waiting = _pending_by(live, "room_id")
+    medians = sql.percentiles(
+        scope, Request.acknowledge_ms, Request.acknowledge_ms.is_not(None), Request.room_id,
+        (sql.MEDIAN,),
+    )  # fmt: skip
+    rated_query = sql.ratings_in(
+        scope, Rating.room_id, func.avg(Rating.score), func.count(), satisfied()
+    ).group_by(Rating.room_id)
+    rated = {
+        room: (float(avg), n, happy) for room, avg, n, happy in db.session.execute(rated_query)
+    }
+    labels = _room_labels(set(counted) | set(rated))
+    figures = [
+        RoomFigures(
+            **_outcomes(counted.get(room_id), waiting[room_id]).__dict__,
+            room_id=room_id,
+            label=labels[room_id][0],
+            store_name=labels[room_id][1],
+            acknowledge_median=_seconds(medians.get(room_id, (None,))[0]),
+            average_rating=rated.get(room_id, (None,))[0],
+            ratings=rated.get(room_id, (None, 0))[1],
+            satisfied=rated.get(room_id, (None, 0, 0))[2],
+        )
+        for room_id in labels
+    ]
+    return sorted(figures, key=lambda r: (-r.count, r.store_name, r.label))
+
+
+def _room_labels(ids: set[int]) -> dict[int, tuple[str, str]]:
+    query = (
+        select(FittingRoom, Store.name)
+        .join(Store, Store.id == FittingRoom.store_id)
+        .where(FittingRoom.id.in_(ids))
+    )
+    return {room.id: (room.label, store) for room, store in db.session.execute(query)}
+
+
+def heat_map(scope: Scope, live: list | None = None) -> HeatMap:
+    """Customer requests per weekday × hour of the day (local), and how they ended."""
+    live = pending(scope) if live is None else live
+    slot = (Request.local_weekday, Request.local_hour)
+    rows = db.session.execute(sql.requests_in(scope, *slot, *sql.outcomes()).group_by(*slot))
+    waiting = Counter((r.local_weekday, r.local_hour) for r in live)
+    return HeatMap(
+        {
+            (row.local_weekday, row.local_hour): Cell(
+                **_outcomes(row, waiting[row.local_weekday, row.local_hour]).__dict__,
+                weekday=row.local_weekday,
+                hour=row.local_hour,
+            )
+            for row in rows
+        }
+    )
+
+
+def trend(scope: Scope, live: list | None = None) -> list[Day]:
+    """One entry per local day of the period, days without requests included."""
+    live = pending(scope) if live is None else live
+    query = sql.requests_in(scope, Request.local_day, *sql.outcomes()).group_by(Request.local_day)
+    waiting = _pending_by(live, "local_day")
+    found = {
+        _as_date(row.local_day): Day(
+            **_outcomes(row, waiting[_as_date(row.local_day)]).__dict__,
+            day=_as_date(row.local_day),
+        )
+        for row in db.session.execute(query)
+    }
+    return [found.get(d) or Day(day=d) for d in scope.days]
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def knock_share(scope: Scope) -> KnockShare:
+    """Among the period's visits with at least one completed customer request, the share in
+    which staff knocked (a `knocked` event on any of the visit's requests)."""
+    served = (
+        sql.requests_in(scope, Request.visit_id)
+        .where(Request.state == State.COMPLETED)
+        .distinct()
+        .subquery()
+    )
+    knocked = (
+        sql.requests_in(scope, Request.visit_id, customer=None)
+        .join(RequestEvent, RequestEvent.request_id == Request.id)
+        .where(RequestEvent.action == KNOCKED)
+        .distinct()
+        .subquery()
+    )
+    query = select(func.count(served.c.visit_id), func.count(knocked.c.visit_id)).outerjoin(
+        knocked, knocked.c.visit_id == served.c.visit_id
+    )
+    total, with_knock = db.session.execute(query).one()
+    return KnockShare(total, with_knock)

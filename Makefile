@@ -11,7 +11,7 @@ FLASK := $(VENV)/bin/flask
 VENDORED := static/vendor/htmx.min.js static/vendor/socket.io.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup app system-packages run test lint bench screenshots clean distclean
+.PHONY: setup app system-packages run test lint bench screenshots translations clean distclean
 
 setup: app system-packages
 
@@ -58,6 +58,10 @@ test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 		if [ $$status -eq 5 ]; then echo "test: pytest collected no tests" >&2; fi; \
 		exit $$status
+
+# New or changed strings in the code appear in every catalog with an empty msgstr to fill in.
+translations: $(VENV)/.installed
+	@scripts/i18n.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

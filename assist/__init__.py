@@ -3,12 +3,11 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
-from flask_login import current_user
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import server
+from . import languages, server
 from .config import DEV_SECRET, ROOT, Config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 from .forms import IdConverter
@@ -49,7 +48,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=languages.select_locale)
+    languages.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "staff.signin"
     login_manager.login_message = None
@@ -82,21 +82,6 @@ def _check_secret_key(app: Flask) -> None:
             "SECRET_KEY is not set. Set it in the environment to a long random value "
             "(python -c 'import secrets; print(secrets.token_hex(32))')."
         )
-
-
-def _select_locale() -> str:
-    """The language the customer picked, else the store's, else the browser's."""
-    languages = Config.LANGUAGES
-    if not has_request_context():  # the CLI, the sweeper, a unit test
-        return Config.BABEL_DEFAULT_LOCALE
-    if session.get("lang") in languages:
-        return session["lang"]
-    store = getattr(g, "store", None) or (
-        current_user.store if current_user.is_authenticated else None
-    )
-    if store is not None and store.language in languages:
-        return store.language
-    return request.accept_languages.best_match(languages) or "en"
 
 
 @event.listens_for(Engine, "connect")

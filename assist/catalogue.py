@@ -220,7 +220,9 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.errors.append((0, "The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
+        report.errors.append(
+            (0, _l("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))
+        )
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
     lines = _lines(reader, report)
@@ -228,7 +230,13 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         report.errors.append(
-            (1, f"The first line must name the columns; missing: {', '.join(missing)}.")
+            (
+                1,
+                _l(
+                    "The first line must name the columns; missing: %(columns)s.",
+                    columns=", ".join(missing),
+                ),
+            )
         )
         return []
     rows, seen = [], set()
@@ -238,14 +246,14 @@ def _parse(raw: bytes, report: ImportReport) -> list[dict]:
         row, problem = _row(dict(zip(header, cells, strict=False)))
         key = (row.get("code"), row.get("colour"), row.get("size"))
         if problem is None and key in seen:
-            problem = "the same code, colour and size appear on an earlier line"
+            problem = _l("the same code, colour and size appear on an earlier line")
         if problem:
             report.errors.append((line_no, problem))
         else:
             seen.add(key)
             rows.append(row)
     if not rows and report.ok:
-        report.errors.append((0, "The file has no catalogue lines."))
+        report.errors.append((0, _l("The file has no catalogue lines.")))
     return rows
 
 
@@ -259,7 +267,8 @@ def _lines(reader, report: ImportReport):
         except StopIteration:
             return
         except csv.Error as error:
-            report.errors.append((reader.line_num, f"this line cannot be read: {error}"))
+            problem = _l("this line cannot be read: %(error)s", error=str(error))
+            report.errors.append((reader.line_num, problem))
             if first:
                 return
             continue
@@ -276,14 +285,17 @@ def _row(cells: dict) -> tuple[dict, str | None]:
         return row, "a field contains a NUL character"
     for column, limit in FIELD_LIMITS.items():
         if not row[column]:
-            return row, f"{column} is empty"
+            return row, _l("%(column)s is empty", column=column)
         if len(row[column]) > limit:
-            return row, f"{column} is longer than {limit} characters"
+            return row, _l("%(column)s is longer than %(n)s characters", column=column, n=limit)
     stock = forms.whole_number(row["stock"])
     if stock is None:
-        return row, (
-            f"stock must be a whole number from 0 to {forms.MAX_INTEGER:,} written with "
-            f"the digits 0-9, not {row['stock'][:20]!r}"
+        largest = f"{forms.MAX_INTEGER:,}"
+        return row, _l(
+            "stock must be a whole number from 0 to %(max)s written with the digits 0-9, "
+            "not “%(value)s”",
+            max=largest,
+            value=row["stock"][:20],
         )
     row["stock"] = stock
     return row, None

@@ -267,14 +267,16 @@ def _refusal(request: Request, transition: Transition) -> Conflict:
         State.SKIPPED: _l("The next customer is already in the room."),
     }
     return Conflict(
-        reasons.get(request.state, f"This request can no longer be {transition.action}.")
+        reasons.get(
+            request.state, _l("This request has moved on; the queue shows where it is now.")
+        )
     )
 
 
 def _for_staff(request_id: int, staff: StaffMember) -> Request:
     request = db.session.get(Request, request_id)
     if request is None or request.store_id != staff.store_id:
-        raise NotFound("No such request in your store.")
+        raise NotFound(_l("No such request in your store."))
     return request
 
 

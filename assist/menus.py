@@ -28,7 +28,7 @@ def offered_item(store_id: int, kind: Kind, item_id: int | None) -> MenuItem:
 
 def add_item(store_id: int, kind: Kind, name: str, age_restricted: bool) -> MenuItem:
     if kind not in MENU_KINDS:
-        raise Refused("A menu is for drinks or amenities.")
+        raise Refused(_l("A menu is for drinks or amenities."))
     name = forms.fitting(name, MenuItem.name, required=True)
     item = MenuItem(store_id=store_id, kind=kind, name=name, age_restricted=age_restricted)
     db.session.add(item)
@@ -39,7 +39,7 @@ def add_item(store_id: int, kind: Kind, name: str, age_restricted: bool) -> Menu
 def set_active(store_id: int, item_id: int, active: bool) -> MenuItem:
     item = db.session.get(MenuItem, item_id)
     if item is None or item.store_id != store_id:
-        raise NotFound("No such menu item.")
+        raise NotFound(_l("No such menu item."))
     item.active = active
     db.session.commit()
     return item

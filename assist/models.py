@@ -184,6 +184,7 @@ class StaffMember(UserMixin, db.Model):
     duty_area: Mapped[str] = mapped_column(String(60), default="")  # "" = the whole store
     duty_since: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]  # the handheld's last heartbeat
+    language: Mapped[str | None] = mapped_column(String(8))  # None: the store's language
     # Part of the signed-in identity (get_id): raising it ends every session of this member.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 

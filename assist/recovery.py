@@ -3,6 +3,7 @@ be in the store; the manager records what was done, and the time to recovery is 
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from . import clock, forms, notify
@@ -12,10 +13,10 @@ from .models import FittingRoom, Rating, StaffMember, Visit
 
 LOW_SCORE = 2
 ACTIONS = {
-    "apologised": "Apologised",
-    "resolved": "Resolved the problem",
-    "compensated": "Compensated",
-    "customer_left": "Customer had left",
+    "apologised": _l("Apologised"),
+    "resolved": _l("Resolved the problem"),
+    "compensated": _l("Compensated"),
+    "customer_left": _l("Customer had left"),
 }
 
 
@@ -68,9 +69,9 @@ def record(store_id: int, rating_id: int, actor: StaffMember, action: str, note:
     """Write down what was done; only the first record counts."""
     rating = db.session.get(Rating, rating_id)
     if rating is None or rating.visit.room.store_id != store_id or not needs_recovery(rating):
-        raise NotFound("No such low rating in your store.")
+        raise NotFound(_l("No such low rating in your store."))
     if action not in ACTIONS:
-        raise Refused("Choose what was done.")
+        raise Refused(_l("Choose what was done."))
     note = forms.fitting(note, Rating.recovery_note)
     done = db.session.execute(
         update(Rating)
@@ -85,7 +86,7 @@ def record(store_id: int, rating_id: int, actor: StaffMember, action: str, note:
     )
     if done.rowcount != 1:
         db.session.rollback()
-        raise Refused("Someone has already recorded this recovery.")
+        raise Refused(_l("Someone has already recorded this recovery."))
     db.session.commit()
     db.session.refresh(rating)
     notify.staff_changed(store_id)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from . import forms
@@ -30,14 +31,14 @@ def add_room(store_id: int, name: str, area: str) -> FittingRoom:
     area = forms.fitting(area, FittingRoom.area)
     room = FittingRoom(store_id=store_id, name=name, area=area)
     db.session.add(room)
-    commit_or_refuse(f"There is already a room called {name}.")
+    commit_or_refuse(_l("There is already a room called %(name)s.", name=name))
     return room
 
 
 def room_of_store(store_id: int, room_id: int) -> FittingRoom:
     room = db.session.get(FittingRoom, room_id)
     if room is None or room.store_id != store_id:
-        raise NotFound("No such fitting room in your store.")
+        raise NotFound(_l("No such fitting room in your store."))
     return room
 
 

@@ -4,6 +4,7 @@ and how a request's waiting time compares with that promise."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .errors import Refused
@@ -55,11 +56,13 @@ def set_target(store_id: int, kind: str, acknowledge_within: int, complete_withi
     try:
         kind = Kind(kind)
     except ValueError as error:
-        raise Refused("Unknown request kind.") from error
+        raise Refused(_l("Unknown request kind.")) from error
     if not 0 < acknowledge_within <= complete_within <= LONGEST_TARGET:
         raise Refused(
-            "Targets are seconds above zero, at most a day, and completing cannot be "
-            "faster than acknowledging."
+            _l(
+                "Targets are seconds above zero, at most a day, and completing cannot be "
+                "faster than acknowledging."
+            )
         )
     standard = db.session.scalar(
         select(Standard).where(Standard.store_id == store_id, Standard.kind == kind)

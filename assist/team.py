@@ -2,10 +2,11 @@
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from . import clock, forms, notify, pairing
+from . import clock, forms, languages, notify, pairing
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import Duty, Role, StaffMember, Store
@@ -42,7 +43,7 @@ def stores() -> list[Store]:
 
 def set_duty(member: StaffMember, duty: str, area: str = "") -> None:
     if duty not in Duty.__members__.values():
-        raise Refused("Choose on duty, on break or off.")
+        raise Refused(_l("Choose on duty, on break or off."))
     area = forms.fitting(area, StaffMember.duty_area)
     member.duty, member.duty_area, member.duty_since = Duty(duty), area, clock.now()
     db.session.commit()
@@ -61,7 +62,7 @@ def add_member(actor: StaffMember, name: str, role: str, secret: str) -> StaffMe
     member = StaffMember(store_id=actor.store_id, name=name, role=role)
     member.set_secret(check_secret(role, secret))
     db.session.add(member)
-    commit_or_refuse(f"There is already someone called {name} in this store.")
+    commit_or_refuse(_l("There is already someone called %(name)s in this store.", name=name))
     notify.staff_changed(actor.store_id)
     return member
 
@@ -69,12 +70,19 @@ def add_member(actor: StaffMember, name: str, role: str, secret: str) -> StaffMe
 def set_active(actor: StaffMember, member_id: int, active: bool) -> StaffMember:
     member = _managed(actor, member_id)
     if member.id == actor.id and not active:
-        raise Refused("You cannot deactivate yourself.")
+        raise Refused(_l("You cannot deactivate yourself."))
     member.active = active
     if not active:
         member.duty = Duty.OFF
     db.session.commit()
     notify.staff_changed(actor.store_id)
+    return member
+
+
+def set_language(actor: StaffMember, member_id: int, code: str) -> StaffMember:
+    """Anyone chooses their own language; whoever manages a member may choose it for them."""
+    member = actor if member_id == actor.id else _managed(actor, member_id)
+    languages.set_staff_language(member, code)
     return member
 
 
@@ -124,9 +132,9 @@ def _end_sessions(member: StaffMember) -> None:
 def check_secret(role: Role, secret: str) -> str:
     if role == Role.CONSULTANT:
         if not PIN_PATTERN.fullmatch(secret):
-            raise Refused("A PIN is 4 to 6 digits.")
+            raise Refused(_l("A PIN is 4 to 6 digits."))
     elif len(secret) < MIN_PASSWORD:
-        raise Refused(f"A password has at least {MIN_PASSWORD} characters.")
+        raise Refused(_l("A password has at least %(n)s characters.", n=MIN_PASSWORD))
     return secret
 
 
@@ -137,13 +145,13 @@ def may_manage(actor: StaffMember, role: Role) -> bool:
 
 def _check_may_manage(actor: StaffMember, role: Role) -> None:
     if not may_manage(actor, role):
-        raise Refused(f"Only an admin can manage {role}s.")
+        raise Refused(_l("Only an admin can manage managers and admins."))
 
 
 def _managed(actor: StaffMember, member_id: int) -> StaffMember:
     member = db.session.get(StaffMember, member_id)
     if member is None or member.store_id != actor.store_id:
-        raise NotFound("No such staff member in your store.")
+        raise NotFound(_l("No such staff member in your store."))
     _check_may_manage(actor, member.role)
     return member
 
@@ -152,4 +160,4 @@ def _role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError as error:
-        raise Refused("Choose consultant, manager or admin.") from error
+        raise Refused(_l("Choose consultant, manager or admin.")) from error

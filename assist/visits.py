@@ -83,7 +83,7 @@ def has_live_requests(visit: Visit) -> bool:
 def end_visit(visit: Visit, reason: str) -> None:
     """End the visit; what nobody took yet is abandoned. Ending twice does nothing."""
     if reason not in END_REASONS:
-        raise Refused("Unknown reason to end a visit.")
+        raise Refused(_l("Unknown reason to end a visit."))
     changes = _close(visit, reason)
     db.session.commit()
     lifecycle.announce(changes)
@@ -113,7 +113,7 @@ def rate_visit(
     if knock.CAME_IN_UNASKED in rating.reason_list:
         knock.record_entry_unasked(visit, rating.created_at)
     changes = _close(visit, "rated")
-    commit_or_refuse("This visit has already been rated.")
+    commit_or_refuse(_l("This visit has already been rated."))
     lifecycle.announce(changes)
     recovery.alert_if_low(rating)
     return rating

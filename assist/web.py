@@ -5,6 +5,8 @@ import logging
 from flask import Flask, current_app, make_response, render_template
 from flask.logging import default_handler
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -75,12 +77,27 @@ def _refused(error: Refused):
 
 def _csrf_failed(_error: CSRFError):
     return show_problem(
-        "This page was open too long or came from elsewhere. Please reload it.", 400
+        _("This page was open too long or came from elsewhere. Please reload it."), 400
     )
 
 
+# Werkzeug's own descriptions are English and long; a person reads these instead.
+STATUS_MESSAGES = {
+    400: _l("Something in this request was not right. Please reload the page."),
+    403: _l("This page is not for your role."),
+    404: _l("Sorry, not found."),
+    405: _l("This address does not work that way. Please go back and use the buttons."),
+    413: _l("That is too large to send."),
+    429: _l("Too many attempts. Please wait a minute, then try again."),
+}
+
+
 def _http_error(error: HTTPException):
-    return show_problem(error.description or error.name, error.code or 500)
+    """A message the view gave with abort() is shown as it is; otherwise one in the reader's
+    language instead of Werkzeug's English default."""
+    custom = error.description != type(error).description and error.description
+    message = custom or STATUS_MESSAGES.get(error.code) or error.name
+    return show_problem(message, error.code or 500)
 
 
 def _unexpected(error: Exception):
@@ -88,7 +105,7 @@ def _unexpected(error: Exception):
         return _http_error(error)
     current_app.logger.exception("Unexpected error")
     db.session.rollback()
-    return show_problem("Something went wrong on our side. Please try again.", 500)
+    return show_problem(_("Something went wrong on our side. Please try again."), 500)
 
 
 def _security_headers(response):

@@ -3,6 +3,7 @@
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assist.models import Role
@@ -19,7 +20,7 @@ def role_required(*roles: Role):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                abort(403, "Your role does not allow this page.")
+                abort(403, _("Your role does not allow this page."))
             return view(*args, **kwargs)
 
         return wrapped

@@ -3,6 +3,7 @@ service standards and the audit trail. Everything is scoped to the signed-in mem
 
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from assist import audit, catalogue, forms, menus, pairing, rooms, standards, team
@@ -80,7 +81,7 @@ def set_staff_active(member_id: int):
 def reset_secret(member_id: int):
     """Set a new PIN or password."""
     team.reset_secret(current_user, member_id, request.form.get("secret", ""))
-    return _staff_page(done="The new PIN or password is set.")
+    return _staff_page(done=_("The new PIN or password is set."))
 
 
 @bp.post("/admin/staff/<int:member_id>/signout")
@@ -130,7 +131,7 @@ def import_catalogue():
     """Import a CSV file: every line, or — if any line is wrong — none."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise Refused("Choose a CSV file to import.")
+        raise Refused(_l("Choose a CSV file to import."))
     limit = current_app.config["CSV_MAX_BYTES"]
     raw = upload.read(limit + 1)
     if len(raw) > limit:
@@ -148,8 +149,11 @@ def upload_too_large(error):
 
 
 def _too_large(limit: int) -> str:
-    size = f"{limit / 1024 / 1024:g} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
-    return f"The file is too large: nothing was imported. Split it into files of at most {size}."
+    size = f"{limit / 1024 / 1024:g} MB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KB"
+    return _(
+        "The file is too large: nothing was imported. Split it into files of at most %(size)s.",
+        size=size,
+    )
 
 
 @bp.get("/admin/standards")
@@ -169,7 +173,7 @@ def set_standard():
         forms.integer("acknowledge_within"),
         forms.integer("complete_within"),
     )
-    return _standards_page(done="Saved. Timers and alerts use the new targets at once.")
+    return _standards_page(done=_("Saved. Timers and alerts use the new targets at once."))
 
 
 @bp.get("/admin/audit")

@@ -1,6 +1,7 @@
 """The manager's live board: open requests against the standard, rooms, duty, recoveries."""
 
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from assist import board as live_board
@@ -33,7 +34,7 @@ def reset_room(room_id: int):
     """End the room's visit by hand (the customer left without saying so)."""
     room = db.session.get(FittingRoom, room_id)
     if room is None or room.store_id != current_user.store_id:
-        raise NotFound("No such fitting room in your store.")
+        raise NotFound(_l("No such fitting room in your store."))
     visit = visits.current_visit(room.id)
     if visit:
         visits.end_visit(visit, "reset")

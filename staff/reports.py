@@ -91,14 +91,14 @@ def _stores(chosen: str) -> tuple[list[Store], bool]:
     is_admin = current_user.role == Role.ADMIN
     if chosen == CHAIN:
         if not is_admin:
-            raise NotAllowed("Only an administrator can see the whole chain.")
+            raise NotAllowed(_l("Only an administrator can see the whole chain."))
         return _choosable_stores(), True
     if not chosen:
         return [current_user.store], False
     store_id = forms.arg_id("store")
     store = db.session.get(Store, store_id) if store_id else None
     if store is None or not (is_admin or store.id == current_user.store_id):
-        raise NotFound("No such store among those you can see.")
+        raise NotFound(_l("No such store among those you can see."))
     return [store], False
 
 

@@ -1,6 +1,7 @@
 """The handheld: sign-in, duty, and the live queue with one button for the next step."""
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from assist import board, forms, knock, lifecycle, rooms, team
@@ -11,8 +12,8 @@ from assist.web import show_problem
 from . import bp
 from .access import EVERYONE, role_required
 
-WRONG_SIGN_IN = "Name or PIN/password is wrong."
-TOO_MANY_SIGN_INS = "Too many attempts. Please wait a minute, then try again."
+WRONG_SIGN_IN = _l("Name or PIN/password is wrong.")
+TOO_MANY_SIGN_INS = _l("Too many attempts. Please wait a minute, then try again.")
 
 
 def _signin_rate() -> str:
@@ -45,7 +46,7 @@ def too_many(error):
     """The sign-in back-off: say so on the form, not on a bare error page."""
     if request.endpoint == "staff.signin":
         return _signin_page(TOO_MANY_SIGN_INS, 429)
-    return show_problem(error.description, 429)
+    return show_problem(TOO_MANY_SIGN_INS, 429)
 
 
 @bp.post("/signout")

@@ -28,7 +28,13 @@ VISITORS = [
 PUBLIC = {"static", "start.start", "kiosk.pair", "staff.signin", "staff.pair_board"}
 # The wall board: a paired wall screen (the board role) reads it, and so may managers.
 WALL = {"staff.wall_page", "staff.wall_live"}
-STAFF_ANY_STORE = {"staff.queue_page", "staff.queue", "staff.duty", "staff.signout"}
+STAFF_ANY_STORE = {
+    "staff.queue_page",
+    "staff.queue",
+    "staff.duty",
+    "staff.signout",
+    "staff.choose_language",
+}
 # Managers' pages about their own store: an admin of another store sees their own store there.
 MANAGER_OWN_STORE = {
     "staff.admin",
@@ -42,6 +48,7 @@ MANAGER_OWN_STORE = {
     "staff.add_staff",
     "staff.standards_page",
     "staff.set_standard",
+    "staff.set_store_language",
     "staff.board_page",
     "staff.board_live",
     "staff.reports",
@@ -60,6 +67,7 @@ MANAGER_THIS_STORE = {
     "staff.sign_out_everywhere",
     "staff.record_recovery",
     "staff.reset_room",
+    "staff.set_member_language",
     "staff.revoke_board",
 }
 CONSULTANT_THIS_STORE = {"staff.claim", "staff.complete", "staff.knock_at_door", "staff.note_left"}

@@ -331,3 +331,14 @@ def test_a_request_while_the_screen_is_off_raises_a_system_notification(
     assert len(shown) == 1
     title, text = shown[0]
     assert title == "New request" and "Women · Room 2" in text and "Consultant" in text
+
+
+def test_signing_out_forgets_the_kept_queue(server, handheld):
+    """A shared handheld: the next person, offline, must not see the last one's queue.
+    (Last in this module: signing out ends every copy of Anna's session.)"""
+    controlled_by_the_worker(handheld)
+    handheld.reload()
+    assert handheld.evaluate("caches.match('/staff/').then(Boolean)")
+    handheld.get_by_role("button", name="Sign out").click()
+    expect(handheld.locator("#secret")).to_be_visible()
+    assert not handheld.evaluate("caches.match('/staff/').then(Boolean)")

@@ -297,7 +297,7 @@ HOSTILE_GETS = [
     ("manager", "/staff/admin/audit", ["day", "room", "staff", "page"]),
     ("manager", "/staff/admin/catalogue", ["q"]),
 ]
-HOSTILE_FUZZ = settings(FUZZ, max_examples=60)
+HOSTILE_FUZZ = settings(FUZZ, max_examples=40)
 
 
 @st.composite

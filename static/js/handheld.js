@@ -4,7 +4,7 @@
 //   DOM events heard: live:request, live:alert (escalation), live:card, live:resync,
 //   htmx:afterSettle, and any change inside #queue (MutationObserver).
 //   What it records for anyone to check: body[data-alerts] (how many alerts rang),
-//   body[data-last-alert] ("new", "urgent" or "left"), body[data-sound] ("on" / "off").
+//   body[data-last-alert] ("new" or "urgent"), body[data-sound] ("on" / "off").
 (function () {
   "use strict";
   const body = document.body;
@@ -69,10 +69,9 @@
     urgent: function (t) {
       for (let i = 0; i < 6; i += 1) tone(t + i * 0.14 + (i > 2 ? 0.2 : 0), 1560, 0.1, "square", 0.25);
     },
-    // falling: the room emptied under you
-    left: function (t) { tone(t, 988, 0.2, "triangle", 0.35); tone(t + 0.22, 659, 0.35, "triangle", 0.35); },
   };
-  const VIBRATIONS = { new: [200, 100, 200], urgent: [400, 120, 400, 120, 400], left: [600, 200, 150] };
+  // (knock.js has the knock's own: its answers and "the customer has left")
+  const VIBRATIONS = { new: [200, 100, 200], urgent: [400, 120, 400, 120, 400] };
 
   function ring(kind, cards) {
     body.dataset.alerts = String(Number(body.dataset.alerts || 0) + 1);
@@ -121,8 +120,8 @@
 
   function rank(card) {
     const group = card.dataset.group === "staff" ? 1 : 0;
-    let hands = card.dataset.state === "open" ? 1 : 2;
-    if (me && card.dataset.claimedBy === me) hands = 0;
+    let hands = card.dataset.state === "open" ? 1 : 2;  // waiting, then in others' hands
+    if (me && card.dataset.claimedBy === me) hands = card.dataset.state === "left" ? -1 : 0;
     return [group, hands, Number(card.dataset.since || 0), Number(card.dataset.request)];
   }
   function compare(a, b) {
@@ -142,7 +141,6 @@
     if (!section) return;
     const cards = cardsIn(section);
     const fresh = [];
-    const left = [];
     cards.forEach(function (card) {
       const id = card.dataset.request;
       const mine = Boolean(me) && card.dataset.claimedBy === me;
@@ -152,10 +150,6 @@
       } else {
         unlooked.delete(id);
       }
-      if (card.dataset.state === "left" && mine && !seen.has("left:" + id)) {
-        seen.add("left:" + id);
-        left.push(card);
-      }
       card.classList.toggle("is-new", unlooked.has(id));
     });
     place(section, cards);
@@ -163,7 +157,6 @@
     store.write("unlooked", unlooked);
     tally(cards);
     if (fresh.length) ring("new", fresh);
-    if (left.length) ring("left", left);
     urgent(false);
     below();
   }

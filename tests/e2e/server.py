@@ -3,6 +3,7 @@
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -120,7 +121,21 @@ def seeded_env(
     workdir: Path, database_url: str | None = None, **extra: str
 ) -> tuple[dict, dict[str, str]]:
     """A migrated database with the demo store, its env, and the demo rooms' pairing codes."""
-    env = {
+    env = base_env(workdir, database_url, **extra)
+    flask(env, "db", "upgrade")
+    return env, pairing_codes_in(flask(env, "demo"))
+
+
+def copied_env(seeded: tuple[Path, dict], workdir: Path, **extra: str) -> tuple[dict, dict]:
+    """The env of a copy of an already seeded SQLite database (see the `seeded` fixture): a
+    server of one's own without migrating and seeding again. Its pairing codes are the same."""
+    database, codes = seeded
+    shutil.copy(database, workdir / "e2e.db")
+    return base_env(workdir, **extra), codes
+
+
+def base_env(workdir: Path, database_url: str | None = None, **extra: str) -> dict:
+    return {
         **os.environ,
         "SECRET_KEY": "e2e-secret",
         "ASYNC_MODE": "eventlet",
@@ -131,8 +146,6 @@ def seeded_env(
         "SIGNIN_RATE": "1000 per minute",
         **extra,
     }
-    flask(env, "db", "upgrade")
-    return env, pairing_codes_in(flask(env, "demo"))
 
 
 def pairing_codes_in(demo_output: str) -> dict[str, str]:

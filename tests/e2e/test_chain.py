@@ -10,15 +10,15 @@ import pytest
 
 from .chain import GUNICORN, Nginx, RestartableRedis
 from .clients import Handheld, Tablet
-from .server import LiveServer, seeded_env
+from .server import LiveServer, copied_env
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
+def chain(seeded, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("chain")
     queue = RestartableRedis(workdir).start()
-    env, codes = seeded_env(
-        workdir, SOCKETIO_MESSAGE_QUEUE=queue.url, BEHIND_PROXY="1", GRACEFUL_TIMEOUT="1"
+    env, codes = copied_env(
+        seeded, workdir, SOCKETIO_MESSAGE_QUEUE=queue.url, BEHIND_PROXY="1", GRACEFUL_TIMEOUT="1"
     )
     servers = [LiveServer(workdir, env, command=GUNICORN) for _ in range(2)]
     nginx = None

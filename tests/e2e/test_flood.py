@@ -11,7 +11,7 @@ import time
 from assist.server import raise_fd_limit
 
 from .clients import Tablet
-from .server import LiveServer, server_env
+from .server import LiveServer, copied_env
 
 FLOOD = 1_100
 TIMEOUT_SECONDS = 8  # the server's idle timeout in this test (60 s in production)
@@ -38,13 +38,13 @@ def closed_by_server(connection: socket.socket) -> bool:
         return False
 
 
-def test_a_flood_neither_kills_the_server_nor_locks_a_tablet_out(tmp_path):
+def test_a_flood_neither_kills_the_server_nor_locks_a_tablet_out(seeded, tmp_path):
     raise_fd_limit(FLOOD + 1_000)  # this test process holds the flood
-    env = server_env(tmp_path, SOCKET_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS))
+    env, codes = copied_env(seeded, tmp_path, SOCKET_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS))
     server = LiveServer(tmp_path, env, files_limit=1024).start()
     flood = []
     try:
-        tablet = Tablet(server.base_url).pair(server.pairing_codes()["Room 1"])
+        tablet = Tablet(server.base_url).pair(codes["Room 1"])
         token = tablet.token()
         flood = open_flood(server.port)
 

@@ -133,7 +133,7 @@ def assert_consistent():
     )
     assert live_in_ended == 0, "an open request left behind by a visit that ended"
     assert all(
-        r.state in (*LIVE_STATES, "completed", "cancelled", "abandoned")
+        r.state in (*LIVE_STATES, "completed", "cancelled", "abandoned", "left", "skipped")
         for r in db.session.scalars(select(Request))
     )
 

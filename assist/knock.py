@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, distinct, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from . import clock, notify, trail
 from .errors import Conflict, NotFound, Refused
@@ -200,33 +200,6 @@ def record_entry_unasked(visit: Visit, at: datetime) -> list[RequestEvent]:
     ).all()
     unasked = [r for r in served if r.knock_state != Knock.COME_IN] or served
     return [trail.record(r, ENTERED_UNASKED, at, staff_id=r.claimed_by_id) for r in unasked]
-
-
-# --- the figure -----------------------------------------------------------------------------
-
-
-def share(store_id: int, start: datetime, end: datetime) -> tuple[int, int]:
-    """(visits where staff knocked, visits served): among the visits with a customer request
-    completed and created in [start, end), how many had at least one knock."""
-    served = (
-        select(Request.visit_id)
-        .where(
-            Request.store_id == store_id,
-            Request.kind != Kind.TIDY,
-            Request.state == State.COMPLETED,
-            Request.created_at >= start,
-            Request.created_at < end,
-        )
-        .distinct()
-        .subquery()
-    )
-    knocked = (
-        select(func.count(distinct(Request.visit_id)))
-        .join(RequestEvent, RequestEvent.request_id == Request.id)
-        .where(Request.visit_id.in_(select(served.c.visit_id)), RequestEvent.action == "knocked")
-    )
-    total = db.session.scalar(select(func.count()).select_from(served)) or 0
-    return (db.session.scalar(knocked) or 0) if total else 0, total
 
 
 # --- helpers --------------------------------------------------------------------------------

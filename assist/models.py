@@ -349,6 +349,11 @@ class Request(db.Model):
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
 
+    @property
+    def on_handheld(self) -> bool:
+        """Live, or closed as left and not yet put away by its consultant (assist.knock)."""
+        return self.is_live or (self.state == State.LEFT and self.left_noted_at is None)
+
 
 class Standard(db.Model):
     """How fast a store promises to answer one kind of request."""

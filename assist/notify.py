@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from . import board
 from .config import Config
 from .extensions import db, socketio
-from .models import LIVE_STATES, Rating, Receipt, Request, RequestEvent, StaffMember, Store
+from .models import Rating, Receipt, Request, RequestEvent, StaffMember, Store
 
 STAFF_NAMESPACE = "/staff"
 KIOSK_NAMESPACE = "/kiosk"
@@ -72,7 +72,7 @@ def escalated(request: Request, event: RequestEvent, level: int) -> None:
 
 def _to_staff(name: str, request: Request, payload: dict) -> None:
     """One render per language in use, each emitted to that language's room of the store."""
-    live = board.live_request(request) if request.state in LIVE_STATES else None
+    live = board.live_request(request) if request.on_handheld else None
     for language in staff_languages(request.room.store):
         html = _render_card(live, language) if live else ""
         socketio.emit(

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from . import board as live_board
-from . import clock, knock, localtime, pairing
+from . import clock, pairing
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import Board, BoardCode, Store
@@ -122,8 +122,6 @@ TILES = 9  # 3 × 3 tiles fill a 16:9 screen at the wall's type size; more becom
 @dataclass(frozen=True)
 class WallView:
     board: live_board.Board
-    knocked: int  # today's served visits where staff knocked first…
-    served: int  # …out of these
 
     @property
     def tiles(self) -> list[live_board.LiveRequest]:
@@ -153,8 +151,4 @@ class WallView:
 
 
 def view(store: Store) -> WallView:
-    board = live_board.board(store)
-    today = localtime.today(store.timezone)
-    start = localtime.utc_bounds(today, today, store.timezone)[0]
-    knocked, served = knock.share(store.id, start, clock.now() + timedelta(seconds=1))
-    return WallView(board=board, knocked=knocked, served=served)
+    return WallView(board=live_board.board(store))

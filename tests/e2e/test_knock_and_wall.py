@@ -113,7 +113,9 @@ def test_the_knock_on_both_devices(server, codes, browser):
     expect(kiosk.locator("#status")).to_be_visible()
 
     expect(card).to_contain_text("“Come in”")
-    assert phone.evaluate("window.vibrations") == [[120, 80, 120], "come_in"]
+    vibrations = phone.evaluate("window.vibrations")  # escalation alerts may buzz in between
+    answered = vibrations.index("come_in")
+    assert vibrations[answered - 1] == [120, 80, 120], vibrations
     assert actions_of(server, request_id) == ["created", "claimed", "knocked", "come_in"]
 
     # A second request: nobody answers; then "one minute"; then the customer leaves.

@@ -214,12 +214,12 @@ class Run:
 
     def _room(self, room: int, token: str, period: float, end: float) -> None:
         actor = (AppRoom if self.server.kind == "app" else BareRoom)(self, room, token)
-        time.sleep(random.uniform(0, period))
+        start = time.time() + random.uniform(0, period)
         try:
-            while time.time() < end:
-                started = time.time()
+            while start < end:
+                time.sleep(max(0.0, start - time.time()))
                 actor.cycle(step=min(1.0, period / 8))
-                time.sleep(max(0.0, period - (time.time() - started)))
+                start += period
         finally:
             actor.close()
 

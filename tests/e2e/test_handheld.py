@@ -216,7 +216,6 @@ def test_at_least_four_cards_fit_customers_first_mine_first(busy_store, handheld
     handheld.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     expect(bar).to_be_hidden()  # at the end of the queue nothing waits out of sight
     handheld.screenshot(path=str(SHOTS / f"handheld-{language}-end.png"))
-    handheld.screenshot(path=str(SHOTS / f"handheld-{language}.png"))
 
 
 def test_my_card_offers_done_and_others_say_who_has_them(busy_store, handheld):

@@ -1,4 +1,8 @@
 # Fitting Room Assist: set up, run and test. `make setup` is fast when nothing changed.
+#   make run     needs only Python 3.11+ and Node 18+: SQLite and the in-process queue.
+#   make setup   also installs the Debian packages the tests drive (scripts/system-packages.sh:
+#                chromium, postgresql, redis-server, nginx, fonts), with apt-get as root or sudo.
+#   make test    runs `make setup` first.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,10 +11,17 @@ FLASK := $(VENV)/bin/flask
 VENDORED := static/vendor/htmx.min.js static/vendor/socket.io.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: setup run test lint bench screenshots translations clean distclean
+.PHONY: setup app system-packages run test lint bench screenshots translations clean distclean
 
-setup: $(VENV)/.installed node_modules/.installed $(CATALOGS)
+setup: app system-packages
+
+# What the app itself needs: the virtualenv, the front-end packages, the compiled catalogs.
+app: $(VENV)/.installed node_modules/.installed $(CATALOGS)
 	@for f in $(VENDORED); do test -f $$f || { node scripts/vendor.mjs; break; }; done
+
+# Browser, servers and fonts for the tests; the same script .ci/run uses.
+system-packages:
+	@scripts/system-packages.sh
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ ! -x $(PY) ]; then \
@@ -32,7 +43,7 @@ node_modules/.installed: package.json package-lock.json scripts/vendor.mjs
 	@touch $@
 
 # The app refuses to start with no SECRET_KEY; a local install gets its own, kept in instance/.
-run: setup instance/secret_key
+run: app instance/secret_key
 	@export SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"; \
 		$(FLASK) --app wsgi db upgrade 2>&1 | grep -v '^INFO' ; \
 		$(FLASK) --app wsgi demo && exec $(PY) wsgi.py

@@ -69,6 +69,9 @@ def init_app(app: Flask) -> None:
     compress.init_app(app)
     app.url_defaults(_add_static_version)
     app.view_functions["static"] = send_static
+    # Anyone serving a static file (a service worker at the root, say) gets the same: a file
+    # handle passed to the compressor as a stream would otherwise be left for the GC to close.
+    app.send_static_file = send_static
 
 
 def static_version(filename: str) -> str | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from . import catalogue, clock, knock, localtime, metrics, recovery, standards, trail
 from .extensions import db
@@ -23,6 +23,7 @@ from .models import (
     Request,
     Role,
     StaffMember,
+    State,
     Store,
     Tablet,
     Visit,
@@ -37,9 +38,19 @@ class LiveRequest:
     alternatives: list[CatalogueItem]  # for a size that is not in stock: what to bring instead
 
     @property
+    def group(self) -> str:
+        """Customer requests always come before staff work (tidy) on a handheld."""
+        return group_of(self.request.kind)
+
+    @property
     def since(self) -> int:
-        """When it was asked for, in epoch seconds (the clock stores naive UTC)."""
+        """When it was asked for, in epoch seconds (the clock stores naive UTC): the order a
+        handheld keeps for pushed cards."""
         return int(self.request.created_at.replace(tzinfo=UTC).timestamp())
+
+
+def group_of(kind: str) -> str:
+    return "staff" if kind == Kind.TIDY else "customer"
 
 
 @dataclass(frozen=True)
@@ -148,7 +159,7 @@ def live_request(request: Request) -> LiveRequest:
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
-    """Open and acknowledged requests, the most urgent (escalated, then oldest) first."""
+    """Open and acknowledged requests: customers' before staff work, longest waiting first."""
     targets = standards.targets(store_id)
     # Counted per live request (an index seek each), not over the whole receipts table.
     receipts = (
@@ -160,7 +171,7 @@ def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
     rows = db.session.execute(
         select(Request, receipts)
         .where(Request.store_id == store_id, Request.state.in_(LIVE_STATES))
-        .order_by(Request.escalation_level.desc(), Request.created_at)
+        .order_by(case((Request.kind == Kind.TIDY, 1), else_=0), Request.created_at, Request.id)
     )
     return [
         LiveRequest(
@@ -176,15 +187,21 @@ def _instead(request: Request) -> list[CatalogueItem]:
     return catalogue.alternatives(request.variant)
 
 
-def handheld_queue(member: StaffMember) -> tuple[list[LiveRequest], list[LiveRequest]]:
-    """What a handheld shows: the member's own requests first (any whose customer has left, not
-    yet seen, on top), then everyone's waiting ones."""
+def handheld_queue(member: StaffMember) -> list[LiveRequest]:
+    """What a handheld shows, in the order handheld.js keeps for pushed cards: any of the member's
+    requests whose customer has left (not yet seen) on top; then customers' before staff work,
+    within each the member's own, then the longest waiting, then others' in hand."""
     now = clock.now()
     live = live_requests(member.store_id, now)
-    mine = [item for item in live if item.request.claimed_by_id == member.id]
-    return [*_left(member, now), *mine], [
-        item for item in live if item.request.claimed_by_id != member.id
-    ]
+
+    def place(item: LiveRequest) -> tuple:
+        request = item.request
+        hands = 1 if request.state == State.OPEN else 2  # waiting, then in someone else's hands
+        if request.claimed_by_id == member.id:
+            hands = 0
+        return (item.group != "customer", hands, request.created_at, request.id)
+
+    return [*_left(member, now), *sorted(live, key=place)]
 
 
 def _left(member: StaffMember, now: datetime) -> list[LiveRequest]:

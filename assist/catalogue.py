@@ -66,6 +66,13 @@ def variant(store_id: int, code: str, colour: str, size: str) -> CatalogueItem:
     return found
 
 
+def variant_by_id(store_id: int, variant_id: int) -> CatalogueItem:
+    found = db.session.get(CatalogueItem, variant_id)
+    if found is None or found.store_id != store_id:
+        raise NotFound(_l("That size and colour is not in our catalogue."))
+    return found
+
+
 def alternatives(wanted: CatalogueItem) -> list[CatalogueItem]:
     """The nearest variants in stock: the same size in another colour, or the next sizes — the
     smallest size gap first (fit matters more than colour), the same colour first at equal gap."""

@@ -260,8 +260,9 @@ class Visit(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(16))
-    # The store's calendar day when the visit began: its rating belongs to that day.
-    service_day: Mapped[date]
+    # The store's calendar day when the visit began: its rating belongs to that day. Always
+    # stamped (assist.stamps); nullable only so that SQLite can add it without a table rebuild.
+    service_day: Mapped[date | None]
 
     room: Mapped[FittingRoom] = relationship()
     requests: Mapped[list[Request]] = relationship(
@@ -318,10 +319,11 @@ class Request(db.Model):
     closed_at: Mapped[datetime | None]  # cancelled or abandoned
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # Stamped when written (see assist.stamps): the store's wall clock at created_at, and how
-    # long acknowledging and completing took, in milliseconds rounded up.
-    local_day: Mapped[date]
-    local_hour: Mapped[int] = mapped_column(SmallInteger)
-    local_weekday: Mapped[int] = mapped_column(SmallInteger)  # Monday 0
+    # long acknowledging and completing took, in milliseconds rounded up. Always stamped;
+    # nullable only so that SQLite can add them without rebuilding the table.
+    local_day: Mapped[date | None]
+    local_hour: Mapped[int | None] = mapped_column(SmallInteger)
+    local_weekday: Mapped[int | None] = mapped_column(SmallInteger)  # Monday 0
     acknowledge_ms: Mapped[int | None] = mapped_column(BigInteger)
     complete_ms: Mapped[int | None] = mapped_column(BigInteger)
     # 0 none, 1 the floor was alerted again, 2 the manager was alerted; see assist.escalation.

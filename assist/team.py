@@ -72,8 +72,9 @@ def set_active(actor: StaffMember, member_id: int, active: bool) -> StaffMember:
     if member.id == actor.id and not active:
         raise Refused(_l("You cannot deactivate yourself."))
     member.active = active
-    if not active:
-        member.duty = Duty.OFF
+    if not active:  # someone who left: off duty, and signed out wherever they were
+        _end_sessions(member)
+        _off_duty(member)
     db.session.commit()
     notify.staff_changed(actor.store_id)
     return member
@@ -99,7 +100,7 @@ def sign_out_everywhere(actor: StaffMember, member_id: int) -> StaffMember:
     member = _managed(actor, member_id)
     _end_sessions(member)
     if member.signs_in_with_pin:
-        member.duty = Duty.OFF
+        _off_duty(member)
     db.session.commit()
     notify.staff_changed(actor.store_id)
     return member
@@ -109,7 +110,7 @@ def sign_out(member: StaffMember) -> None:
     """The member signs out: this session ends, and so does any copy of its cookie."""
     _end_sessions(member)
     if member.signs_in_with_pin:  # a consultant leaving the handheld goes off duty
-        member.duty, member.duty_area, member.duty_since = Duty.OFF, "", clock.now()
+        _off_duty(member)
     db.session.commit()
     notify.staff_changed(member.store_id)
 
@@ -122,6 +123,10 @@ def member_for_session(session_id: str) -> StaffMember | None:
         return None
     member = db.session.get(StaffMember, staff_id)
     return member if member is not None and member.session_version == version else None
+
+
+def _off_duty(member: StaffMember) -> None:
+    member.duty, member.duty_area, member.duty_since = Duty.OFF, "", clock.now()
 
 
 def _end_sessions(member: StaffMember) -> None:

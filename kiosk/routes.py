@@ -100,13 +100,10 @@ def size_item(code: str):
     return _show("_item.html", variants=catalogue.variants(_store_id(), code))
 
 
-@bp.get("/size/instead")
-def size_instead():
+@bp.get("/size/instead/<int:variant_id>")
+def size_instead(variant_id: int):
     """A size not in stock: the nearest ones we have, to pick from or leave to the consultant."""
-    args = request.args
-    wanted = catalogue.variant(
-        _store_id(), *(args.get(name, "")[: forms.MAX_TEXT] for name in ("code", "colour", "size"))
-    )
+    wanted = catalogue.variant_by_id(_store_id(), variant_id)
     return _show("_instead.html", wanted=wanted, choices=catalogue.choices_instead(wanted))
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from . import admin, board, events, language, reports, routes, wall  # noqa: E402, F401
+from . import admin, board, events, language, reports, routes, wall, webapp  # noqa: E402, F401

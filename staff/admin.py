@@ -226,7 +226,7 @@ def _menus_page():
 
 
 def _catalogue_page(report=None):
-    text = request.args.get("q", "")
+    text = request.args.get("q", "")[: forms.MAX_TEXT]
     return render_template(
         "staff/admin/catalogue.html",
         report=report,

@@ -154,8 +154,7 @@ def _next_page() -> str:
 
 
 def _queue() -> dict:
-    mine, waiting = board.handheld_queue(current_user)
-    return {"mine": mine, "waiting": waiting}
+    return {"cards": board.handheld_queue(current_user)}
 
 
 def _duty() -> dict:

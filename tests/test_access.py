@@ -115,6 +115,7 @@ def world(app, client, store):
         "item_id": 1,
         "score": 3,
         "code": "JN-501",
+        "variant_id": 1,
         "member_id": 1,
         "rating_id": rating.id,
         "filename": "css/app.css",

@@ -47,10 +47,13 @@ def ends_session(app, store, anna, maria):
             maria, member_path(store, "Anna Tamm", "secret"), {"secret": "2468"}
         ),
         "sign out everywhere": lambda: post(maria, member_path(store, "Anna Tamm", "signout")),
+        "deactivation": lambda: post(
+            maria, member_path(store, "Anna Tamm", "active"), {"active": 0}
+        ),
     }
 
 
-@pytest.mark.parametrize("how", ["sign-out", "new PIN", "sign out everywhere"])
+@pytest.mark.parametrize("how", ["sign-out", "new PIN", "sign out everywhere", "deactivation"])
 def test_a_copied_cookie_stops_working_when_the_session_ends(app, store, anna, maria, how):
     thief = copy_of(app, anna)
     assert thief.get("/staff/queue").status_code == 200

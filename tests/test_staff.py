@@ -95,16 +95,18 @@ def test_claim_shows_on_it_and_a_second_claim_names_the_winner(anna, app, store)
     assert db.session.get(Request, call.id).state == State.COMPLETED
 
 
-def test_a_card_says_whose_it_is_and_the_page_says_who_looks(anna, app, store):
-    """One card for every handheld: the page marks the viewer's own (live.js, is-mine) and CSS
-    shows Done only there; the server refuses anyone else's Done (test below)."""
+def test_a_card_is_the_same_for_everyone_and_says_who_has_it(anna, app, store):
+    """Cards are rendered once per store: whether it is mine is data-claimed-by against the
+    page's data-me (the browser test checks what each person then sees)."""
     call = ask(store)
     boris = staff_named(store, "Boris Ivanov")
     lifecycle.claim(call.id, boris)
-    html = anna.get("/staff/queue").text
-    assert "Boris is on it" in html and f'data-claimed-by="{boris.id}"' in html
-    page = anna.get("/staff/").text
-    assert f'data-me="{staff_named(store, "Anna Tamm").id}"' in page
+    other = app.test_client()
+    sign_in(other, store, "Boris Ivanov", "2222")
+    annas, boriss = (cards_of(c.get("/staff/queue").text)[call.id] for c in (anna, other))
+    assert annas == boriss and f'data-claimed-by="{boris.id}"' in annas
+    assert "Boris is on it" in annas and 'data-state="acknowledged"' in annas
+    assert f'data-me="{staff_named(store, "Anna Tamm").id}"' in anna.get("/staff/").text
 
 
 @pytest.mark.parametrize("action", ["claim", "complete"])
@@ -253,7 +255,9 @@ def test_signing_out_leaves_a_managers_duty_alone(client, store):
 
 def test_the_handheld_page_listens_for_news_and_alerts(anna):
     page = anna.get("/staff/").text
-    assert 'class="handheld"' in page and "data-alert-new" in page
+    assert 'class="handheld"' in page and "/js/handheld" in page
+    assert 'rel="manifest" href="/staff/manifest.webmanifest"' in page
+    assert 'data-worker="/staff/sw.js"' in page and 'id="sound"' in page
     assert 'hx-trigger="live:resync from:body"' in page  # pushed cards are swapped in
     assert 'id="duty"' in page and 'id="queue"' in page
 
@@ -294,18 +298,33 @@ def test_a_tidy_request_shows_like_any_other(anna, store):
 def test_the_claimers_card_comes_first_and_says_so(anna, store):
     older, mine = ask(store, "Room 1"), ask(store, "Room 2")
     html = htmx_post(anna, f"/staff/requests/{mine.id}/claim").text
-    assert html.index("Your requests") < html.index(f'id="request-{mine.id}"')
     assert html.index(f'id="request-{mine.id}"') < html.index(f'id="request-{older.id}"')
     card = cards_of(html)[mine.id]
+    assert f'data-claimed-by="{staff_named(store, "Anna Tamm").id}"' in card
     assert "You are on it" in card and "Done" in card and "I'm on it" not in card
+
+
+def test_customers_come_before_staff_work_then_mine_then_the_longest_waiting(anna, store):
+    room = room_named(store, "Room 4")
+    ask(store, "Room 4")
+    visits.end_visit(visits.current_visit(room.id), "done")
+    (tidy,) = db.session.scalars(select(Request).where(Request.kind == Kind.TIDY))
+    oldest, taken, newest, mine = (ask(store, f"Room {n}") for n in (1, 2, 3, 5))
+    lifecycle.claim(taken.id, staff_named(store, "Boris Ivanov"))
+    lifecycle.claim(mine.id, staff_named(store, "Anna Tamm"))
+    html = anna.get("/staff/queue").text
+    expected = [mine, oldest, newest, taken, tidy]  # the tidy task is the oldest of all
+    customer = [r for r in db.session.scalars(select(Request)) if r.kind != Kind.TIDY]
+    assert list(cards_of(html)) == [r.id for r in expected] and len(customer) == 5
+    assert 'data-group="staff"' in cards_of(html)[tidy.id]
 
 
 def test_the_waiting_count_is_what_nobody_has_taken(anna, store):
     ask(store, "Room 1")
     taken = ask(store, "Room 2")
     lifecycle.claim(taken.id, staff_named(store, "Boris Ivanov"))
-    html = anna.get("/staff/queue").text
-    assert 'Waiting <span class="count count--open">1</span>' in html
+    html = anna.get("/staff/").text
+    assert 'data-tally="open">1</b>' in html
 
 
 def test_a_refused_claim_makes_the_queue_read_itself_again(anna, app, store):
@@ -363,6 +382,22 @@ def test_a_new_request_nudges_the_handheld_with_one_payload_shape(app, client, s
         ("created", "open", None),
         ("claimed", "acknowledged", "Boris"),
     ]
+
+
+def test_the_handheld_installs_as_an_app_that_opens_on_the_queue(client):
+    """Manifest and worker need no session: the browser fetches them on its own."""
+    manifest = client.get("/staff/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    app = manifest.get_json()
+    assert app["start_url"] == "/staff/" and app["scope"] == "/staff/"
+    assert app["display"] == "standalone"
+    for icon in app["icons"]:
+        with client.get(icon["src"]) as image:
+            assert image.status_code == 200 and image.mimetype == icon["type"]
+    with client.get("/staff/sw.js") as worker:
+        assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+        assert worker.headers["Service-Worker-Allowed"] == "/staff/"
+        assert "no-cache" in worker.headers["Cache-Control"]
 
 
 def cards_of(html: str) -> dict[int, str]:

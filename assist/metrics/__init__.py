@@ -40,7 +40,7 @@ from .figures import (
 )
 from .period import MAX_PERIOD_DAYS, BadPeriod, Scope, period
 from .ranking import ConsultantFigures, Ranked, consultants, rank
-from .sql import MEDIAN, P90, interpolate, percentiles, ratings_in, requests_in, within_standard
+from .sql import MEDIAN, P90, percentiles, ratings_in, requests_in, within_standard
 from .staffing import StaffingAdvice, StaffingHour, acknowledge_target, staffing_advice
 
 __all__ = [
@@ -74,7 +74,6 @@ __all__ = [
     "consultants",
     "definitions",
     "heat_map",
-    "interpolate",
     "kind_figures",
     "knock_share",
     "meets_csat",

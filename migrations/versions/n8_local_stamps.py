@@ -93,9 +93,9 @@ def upgrade():
     _backfill_ratings(connection)
     _one_live_tidy_per_room(connection)
 
+    # Requests and visits are referenced by other tables: no rebuild (SQLite would refuse to drop
+    # them under foreign keys), so their stamps stay nullable columns that the app always fills.
     with op.batch_alter_table("requests") as batch:
-        for column in ("local_day", "local_hour", "local_weekday"):
-            batch.alter_column(column, nullable=False)
         batch.create_index("ix_requests_store_day", ["store_id", "local_day"], unique=False)
         batch.create_index(
             "uq_request_live_tidy_per_room",
@@ -104,8 +104,6 @@ def upgrade():
             sqlite_where=sa.text(LIVE_TIDY),
             postgresql_where=sa.text(LIVE_TIDY),
         )
-    with op.batch_alter_table("visits") as batch:
-        batch.alter_column("service_day", nullable=False)
     with op.batch_alter_table("ratings") as batch:
         for column in ("store_id", "room_id", "service_day"):
             batch.alter_column(column, nullable=False)

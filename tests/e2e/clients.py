@@ -18,11 +18,13 @@ class Device:
         self.base_url = base_url
         self.http = requests.Session()
         self.events: list[dict] = []
+        self.resyncs: list[float] = []  # when the server told it to re-read (time.monotonic)
         self._lock = threading.Lock()
         self._websockets = []
         self.socket = socketio.Client(**{"reconnection": False, **socket_options})
         self.socket.on("connect", self._connected, namespace=self.namespace)
         self.socket.on("request", self._heard, namespace=self.namespace)
+        self.socket.on("resync", self._resynced, namespace=self.namespace)
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.base_url + path, timeout=15, **kwargs)
@@ -82,6 +84,10 @@ class Device:
     def _heard(self, payload: dict) -> None:
         with self._lock:
             self.events.append(payload)
+
+    def _resynced(self, _payload=None) -> None:
+        with self._lock:
+            self.resyncs.append(time.monotonic())
 
 
 class Tablet(Device):

@@ -16,10 +16,12 @@ LANDSCAPE = {"width": 1280, "height": 800}
 PORTRAIT = {"width": 800, "height": 1280}
 ORIENTATIONS = {"landscape": LANDSCAPE, "portrait": PORTRAIT}
 ITEM = "TE-770"  # three colours × five sizes: the longest list of sizes in the demo
-SOLD_OUT = ("JN-501", "Blue", "28")  # not in stock in the demo, with sizes near it that are
+SIZES_OF = "JN-501"  # an item with sizes not in stock in the demo, and sizes near them that are
+INSTEAD = re.compile(r'href="/kiosk/size/instead/(\d+)"')
 ITEM_ID = re.compile(r'name="item" value="(\d+)"')
 PAIRING_CODE = re.compile(r'pairing-code__digits">(\d{6})<')
 PICK_ID = re.compile(r'name="pick" value="(\d+)"')
+SIZE_FIELD = re.compile(r'name="(code|colour|size)" value="([^"]*)"')
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Tablets:
     unpaired: object  # Playwright pages
     fresh: object
     busy: object
+    sold_out: int  # the variant whose "not in stock" screen the tour shows
 
 
 def open_tablets(browser, server: LiveServer, watch) -> Tablets:
@@ -34,7 +37,7 @@ def open_tablets(browser, server: LiveServer, watch) -> Tablets:
     manager = Handheld(server.base_url).sign_in("Maria Kask", "manager-demo")
     codes = [pairing_code(manager, room_id) for room_id in (1, 2)]  # the demo's Rooms 1 and 2
     manager.disconnect()
-    busy_cookie = fill_a_visit(server, codes[0])
+    busy_cookie, sold_out = fill_a_visit(server, codes[0])
     pages = []
     for _ in range(3):
         context = browser.new_context(viewport=LANDSCAPE, reduced_motion="reduce")
@@ -43,7 +46,7 @@ def open_tablets(browser, server: LiveServer, watch) -> Tablets:
     fresh.goto(f"{server.base_url}/kiosk/pair?code={codes[1]}")
     fresh.wait_for_selector(".screen--welcome")
     busy.context.add_cookies([{"name": "fra_tablet", "value": busy_cookie, "url": server.base_url}])
-    return Tablets(unpaired, fresh, busy)
+    return Tablets(unpaired, fresh, busy, sold_out)
 
 
 def pairing_code(manager: Handheld, room_id: int) -> str:
@@ -52,17 +55,17 @@ def pairing_code(manager: Handheld, room_id: int) -> str:
     return PAIRING_CODE.search(page).group(1)
 
 
-def fill_a_visit(server: LiveServer, code: str) -> str:
+def fill_a_visit(server: LiveServer, code: str) -> tuple[str, int]:
     """Room 1's visit: as many requests waiting as a visit may hold (one of them being brought,
     one a size not in stock with the customer's pick), plus two done and two cancelled.
-    Returns the tablet's cookie."""
+    Returns the tablet's cookie and the size not in stock it asked for."""
     tablet = Tablet(server.base_url).pair(code)
     drinks = ITEM_ID.findall(tablet.get("/kiosk/drinks").text)
     amenities = ITEM_ID.findall(tablet.get("/kiosk/amenities").text)
-    code_, colour, size = SOLD_OUT
-    pick = PICK_ID.findall(
-        tablet.get(f"/kiosk/size/instead?code={code_}&colour={colour}&size={size}").text
-    )[0]
+    sold_out = int(INSTEAD.search(tablet.get(f"/kiosk/size/items/{SIZES_OF}").text).group(1))
+    instead = tablet.get(f"/kiosk/size/instead/{sold_out}").text
+    pick = PICK_ID.search(instead).group(1)
+    wanted = dict(SIZE_FIELD.findall(instead))  # the fields of the size the customer wanted
     before = server.open_request_ids()
     for item in drinks[:4]:
         assert tablet.ask("drink", item=item).ok
@@ -72,7 +75,7 @@ def fill_a_visit(server: LiveServer, code: str) -> str:
     for request_id in sorted(server.open_request_ids() - before):
         assert handheld.post(f"/staff/requests/{request_id}/claim").ok
         assert handheld.post(f"/staff/requests/{request_id}/complete").ok
-    assert tablet.ask("size", code=code_, colour=colour, size=size, pick=pick).ok
+    assert tablet.ask("size", **wanted, pick=pick).ok
     for item in amenities[:3]:
         assert tablet.ask("amenity", item=item).ok
     assert tablet.ask("drink", item=drinks[-1]).ok
@@ -82,7 +85,7 @@ def fill_a_visit(server: LiveServer, code: str) -> str:
     cookie = tablet.http.cookies["fra_tablet"]
     tablet.disconnect()
     handheld.disconnect()
-    return cookie
+    return cookie, sold_out
 
 
 def speak(page, base_url: str, language: str) -> None:
@@ -116,13 +119,12 @@ def tour(tablets: Tablets, base_url: str, language: str) -> Iterator[tuple[str, 
         page.goto(base_url + "/kiosk/")
     speak(page, base_url, language)
     page.goto(base_url + "/kiosk/")  # the whole page in the new language, then screen by screen
-    code, colour, size = SOLD_OUT
     screens = [
         ("/kiosk/", "status", "status"),
         ("/kiosk/menu", "menu", "menu"),
         ("/kiosk/size", "size", "size"),
         (f"/kiosk/size/items/{ITEM}", "item", "item"),
-        (f"/kiosk/size/instead?code={code}&colour={colour}&size={size}", "instead", "instead"),
+        (f"/kiosk/size/instead/{tablets.sold_out}", "instead", "instead"),
         ("/kiosk/drinks", "offer", "drinks"),
         ("/kiosk/amenities", "offer", "amenities"),
         ("/kiosk/rating", "rating", "rating"),

@@ -127,3 +127,16 @@ def test_the_tablet_loads_its_scripts_compressed_and_keeps_them(tablets, server)
         assert int(answer.headers["Content-Length"]) < len(answer.content) / 2
     html = requests.get(server.base_url + "/", headers={"Accept-Encoding": "gzip"}, timeout=10)
     assert html.headers["Content-Encoding"] == "gzip"
+
+
+def test_a_pick_tapped_on_the_tablet_reaches_its_status(tablets, server, console):
+    """The pick is the tapped button's value: it must ride along (the outbox keeps it too)."""
+    page = tablets.fresh
+    page.goto(f"{server.base_url}/kiosk/size/instead/{tablets.sold_out}")
+    choice = page.locator(".tile--pick").first
+    size, colour = choice.locator(".tile__size").inner_text(), choice.locator(".tile__label")
+    colour = colour.inner_text()
+    choice.click()
+    page.wait_for_selector(".screen--status")
+    assert f"you picked {colour}, size {size} instead" in page.locator("#status").inner_text()
+    assert console == []

@@ -54,10 +54,11 @@ KIOSK_PAGES = [
 def store_in_use(live_server):
     """The shared server's store, mid-shift: a request waiting, one being handled, a visit rated
     2 (a service-recovery case, a tidy task, figures for the reports). Afterwards the visits
-    end and the staff go off duty, so the rooms are free for the tests that follow."""
+    end, the staff go off duty and back to the store's language, as the next tests expect."""
     server = live_server
     maria = Handheld(server.base_url).sign_in("Maria Kask", "manager-demo")
     boris = Handheld(server.base_url).sign_in("Boris Ivanov", "2222")
+    anna = Handheld(server.base_url).sign_in("Anna Tamm", "1111")
     # Rooms 1-5 of the demo store; the kiosk pages take rooms 4 (en) and 5 (ru).
     server.codes = [
         PAIRING_CODE.search(maria.post(f"/staff/admin/rooms/{room}/pairing-code").text)[1]
@@ -77,9 +78,10 @@ def store_in_use(live_server):
     finally:
         for tablet in tablets[:2]:
             tablet.post("/kiosk/visit/end")
-        for member in (boris, maria):
+        for member in (boris, maria, anna):
+            member.post("/staff/language", {"language": ""})
             member.post("/staff/duty", {"duty": "off"})
-        for device in (*tablets, boris, maria):
+        for device in (*tablets, boris, maria, anna):
             device.disconnect()
 
 

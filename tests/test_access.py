@@ -25,7 +25,15 @@ VISITORS = [
     "manager",
     "stranger_admin",
 ]
-PUBLIC = {"static", "start.start", "kiosk.pair", "staff.signin", "staff.pair_board"}
+PUBLIC = {
+    "static",
+    "start.start",
+    "kiosk.pair",
+    "staff.signin",
+    "staff.pair_board",
+    "staff.service_worker",
+    "staff.manifest",
+}
 # The wall board: a paired wall screen (the board role) reads it, and so may managers.
 WALL = {"staff.wall_page", "staff.wall_live"}
 STAFF_ANY_STORE = {

@@ -4,8 +4,8 @@ Every `url_for("static", filename=…)` carries `?v=` and a hash of the file's c
 with the current hash cannot change, so devices keep it for a year without asking again; a new
 release changes the hash, hence the URL. A static URL without it (or with an old one) is
 revalidated on every use. Static files are read once and kept in memory, compressed once per
-encoding. Other text answers — pages, fragments, CSV exports, streamed or not — are compressed
-as they go (Flask-Compress). Socket.IO's own traffic does not pass through Flask.
+encoding. Other text answers — CSV exports (streamed or not), JSON — are compressed as they go
+(Flask-Compress); HTML is not (see COMPRESSED_TYPES). Socket.IO's traffic does not pass here.
 """
 
 import gzip
@@ -26,8 +26,10 @@ ENCODINGS = {  # the server's preference first
     "br": lambda data: brotli.compress(data, quality=11),
     "gzip": lambda data: gzip.compress(data, compresslevel=9, mtime=0),
 }
+# Not text/html: pages carry the CSRF token and some echo what was typed (the kiosk search),
+# and compressing a secret beside attacker-chosen text leaks it over TLS (BREACH). Pages are
+# small; the scripts and styles, where the weight is, are compressed.
 COMPRESSED_TYPES = [
-    "text/html",
     "text/css",
     "text/javascript",
     "application/javascript",

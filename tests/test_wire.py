@@ -50,20 +50,12 @@ def test_a_signed_in_person_is_sent_to_their_page(client, store, name, secret, h
 
 
 @pytest.mark.parametrize("url", ["/", "/kiosk/pair", "/staff/signin"])
-def test_pages_go_out_compressed(client, store, url):
-    plain = client.get(url)
-    squeezed = client.get(url, headers=BR)
-    assert squeezed.headers["Content-Encoding"] == "br"
-    assert "Accept-Encoding" in squeezed.headers["Vary"]
-    assert same_page(brotli.decompress(squeezed.data), plain.data)
-    assert len(squeezed.data) < len(plain.data) / 2
-    zipped = client.get(url, headers=GZIP)
-    assert same_page(gzip.decompress(zipped.data), plain.data)
-
-
-def same_page(one: bytes, other: bytes) -> bool:
-    """Equal but for the CSRF token, which is signed afresh with the time."""
-    return TOKEN.sub(rb"\1", one) == TOKEN.sub(rb"\1", other)
+def test_pages_carrying_a_csrf_token_are_never_compressed(client, store, url):
+    """A secret compressed beside text an attacker chose leaks through the length (BREACH)."""
+    for headers in (BR, GZIP):
+        page = client.get(url, headers=headers)
+        assert TOKEN.search(page.data)
+        assert "Content-Encoding" not in page.headers
 
 
 def test_a_streamed_csv_export_stays_a_stream_and_is_compressed(client, store):

@@ -126,7 +126,7 @@ def test_the_tablet_loads_its_scripts_compressed_and_keeps_them(tablets, server)
         assert "immutable" in answer.headers["Cache-Control"]
         assert int(answer.headers["Content-Length"]) < len(answer.content) / 2
     html = requests.get(server.base_url + "/", headers={"Accept-Encoding": "gzip"}, timeout=10)
-    assert html.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in html.headers  # it carries the CSRF token: see assets.py
 
 
 def test_a_pick_tapped_on_the_tablet_reaches_its_status(tablets, server, console):

@@ -25,15 +25,9 @@ VISITORS = [
     "manager",
     "stranger_admin",
 ]
-PUBLIC = {
-    "static",
-    "start.start",
-    "kiosk.pair",
-    "staff.signin",
-    "staff.pair_board",
-    "staff.service_worker",
-    "staff.manifest",
-}
+PUBLIC = {"static", "start.start", "kiosk.pair", "staff.signin", "staff.pair_board"}
+# The handheld's manifest and service worker: the browser fetches them without a session.
+PUBLIC |= {"staff.manifest", "staff.service_worker"}
 # The wall board: a paired wall screen (the board role) reads it, and so may managers.
 WALL = {"staff.wall_page", "staff.wall_live"}
 STAFF_ANY_STORE = {

@@ -28,6 +28,7 @@ def test_a_code_from_admin_makes_the_screen_a_wall_board_of_that_store(app, clie
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/staff/board/wall")
     shown = client.get("/staff/board/wall")
     assert shown.status_code == 200 and store.name in shown.text and "Knocked first" in shown.text
+    assert client.get("/").headers["Location"] == "/staff/board/wall"  # the start page knows it
     assert client.get("/staff/board/wall/live").status_code == 200
     socket = socketio.test_client(app, namespace="/staff", flask_test_client=client)
     assert socket.is_connected("/staff")

@@ -203,7 +203,7 @@ def test_at_least_four_cards_fit_customers_first_mine_first(busy_store, handheld
     in_view = [c for c in shown if c["top"] >= 0 and c["bottom"] <= bar_top]
     handheld.screenshot(path=str(SHOTS / f"handheld-{language}.png"))
     assert len(in_view) >= 4, (language, shown)
-    assert all(c["roomOneLine"] for c in shown), (language, shown)
+    assert all(c["roomOneLine"] for c in shown), [c["room"] for c in shown]
 
     groups = [c["group"] for c in shown]
     assert groups == sorted(groups) and groups[-1] == "staff"  # customer < staff

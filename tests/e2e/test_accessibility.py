@@ -114,7 +114,7 @@ def context(browser, viewport, language):
 def speak(page, language: str) -> None:
     """The language switch in the staff header; the page is drawn again in that language."""
     with page.expect_navigation():
-        page.locator(".language-switch select").select_option(language)
+        page.locator(".language-switch select:visible").select_option(language)
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 

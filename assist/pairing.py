@@ -22,46 +22,22 @@ SEEN_RESOLUTION = timedelta(seconds=10)
 
 def issue_code(room: FittingRoom) -> PairingCode:
     """A fresh code for the room; earlier unused codes of the room stop working."""
-    now = clock.now()
-    db.session.execute(
-        update(PairingCode)
-        .where(PairingCode.room_id == room.id, PairingCode.used_at.is_(None))
-        .values(used_at=now)
-    )
-    ttl = timedelta(seconds=current_app.config["PAIRING_CODE_TTL_SECONDS"])
-    pairing = PairingCode(room_id=room.id, code=_unused_code(), expires_at=now + ttl)
-    db.session.add(pairing)
-    db.session.commit()
-    return pairing
+    return issue(PairingCode, room_id=room.id)
 
 
 def pair(code: str) -> tuple[Tablet, str]:
     """Use a code: the room's previous tablet is unpaired, the new one gets a token."""
-    code = "".join(ch for ch in code if ch.isdigit())
-    now = clock.now()
-    pairing = _valid_code(code, now)
-    used = db.session.execute(
-        update(PairingCode)
-        .where(PairingCode.id == pairing.id, PairingCode.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if used.rowcount != 1:
-        db.session.rollback()
-        raise Refused(_l("That code has just been used. Ask for a new one."))
-    _revoke_room(pairing.room_id, now)
-    token = secrets.token_urlsafe(32)
-    tablet = Tablet(room_id=pairing.room_id, token_hash=_hash(token), paired_at=now)
+    issued, now = use_code(PairingCode, code)
+    _revoke_room(issued.room_id, now)
+    token, token_hash = new_token()
+    tablet = Tablet(room_id=issued.room_id, token_hash=token_hash, paired_at=now)
     db.session.add(tablet)
     db.session.commit()
     return tablet, token
 
 
 def tablet_for_token(token: str | None) -> Tablet | None:
-    if not token:
-        return None
-    return db.session.scalar(
-        select(Tablet).where(Tablet.token_hash == _hash(token), Tablet.revoked_at.is_(None))
-    )
+    return device_for_token(Tablet, token)
 
 
 def seen(tablet: Tablet) -> None:
@@ -95,24 +71,78 @@ def _revoke_room(room_id: int, now) -> None:
     )
 
 
-def _valid_code(code: str, now) -> PairingCode:
-    if len(code) != CODE_DIGITS:
-        raise Refused(_l("The pairing code has %(n)s digits.", n=CODE_DIGITS))
-    pairing = db.session.scalar(
-        select(PairingCode).where(
-            PairingCode.code == code, PairingCode.used_at.is_(None), PairingCode.expires_at > now
+# --- one-time codes and device tokens, for tablets and wall boards alike ------------------------
+
+
+def issue(code_model, **owner):
+    """A fresh one-time code for the owner (a room, a store); its earlier unused codes stop
+    working. The code model has `code`, `expires_at`, `used_at` and the owner's column."""
+    now = clock.now()
+    db.session.execute(
+        update(code_model)
+        .where(*(getattr(code_model, name) == value for name, value in owner.items()))
+        .where(code_model.used_at.is_(None))
+        .values(used_at=now)
+    )
+    ttl = timedelta(seconds=current_app.config["PAIRING_CODE_TTL_SECONDS"])
+    issued = code_model(**owner, code=_unused_code(code_model), expires_at=now + ttl)
+    db.session.add(issued)
+    db.session.commit()
+    return issued
+
+
+def use_code(code_model, typed: str):
+    """The valid code typed, marked used (uncommitted: the caller adds the device and commits),
+    and the time. Of two devices typing one code at once, one gets it."""
+    code = "".join(ch for ch in typed if ch.isdecimal())
+    now = clock.now()
+    issued = _valid_code(code_model, code, now)
+    used = db.session.execute(
+        update(code_model)
+        .where(code_model.id == issued.id, code_model.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:
+        db.session.rollback()
+        raise Refused(_l("That code has just been used. Ask for a new one."))
+    return issued, now
+
+
+def new_token() -> tuple[str, str]:
+    """A long random token for the device's cookie, and the hash that is all we store."""
+    token = secrets.token_urlsafe(32)
+    return token, _hash(token)
+
+
+def device_for_token(device_model, token: str | None):
+    """The paired, not revoked, device (tablet or wall board) holding this token."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(device_model).where(
+            device_model.token_hash == _hash(token), device_model.revoked_at.is_(None)
         )
     )
-    if pairing is None:
+
+
+def _valid_code(code_model, code: str, now):
+    if len(code) != CODE_DIGITS:
+        raise Refused(_l("The pairing code has %(n)s digits.", n=CODE_DIGITS))
+    issued = db.session.scalar(
+        select(code_model).where(
+            code_model.code == code, code_model.used_at.is_(None), code_model.expires_at > now
+        )
+    )
+    if issued is None:
         raise NotFound(_l("That code is not valid. Check it, or ask for a new one."))
-    return pairing
+    return issued
 
 
-def _unused_code() -> str:
+def _unused_code(code_model) -> str:
     while True:
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         taken = db.session.scalar(
-            select(PairingCode.id).where(PairingCode.code == code, PairingCode.used_at.is_(None))
+            select(code_model.id).where(code_model.code == code, code_model.used_at.is_(None))
         )
         if taken is None:
             return code

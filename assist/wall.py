@@ -5,63 +5,35 @@ token in a cookie, as a tablet does. The token lets the screen read that store's
 nothing else — the board role. Only the token's hash is stored; revoking a board stops it at once.
 """
 
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from . import board as live_board
 from . import clock, pairing
-from .errors import NotFound, Refused
+from .errors import NotFound
 from .extensions import db
 from .models import Board, BoardCode, Store
 
 
 def issue_code(store: Store) -> BoardCode:
     """A fresh code for a new wall board of the store; earlier unused codes stop working."""
-    now = clock.now()
-    db.session.execute(
-        update(BoardCode)
-        .where(BoardCode.store_id == store.id, BoardCode.used_at.is_(None))
-        .values(used_at=now)
-    )
-    ttl = timedelta(seconds=current_app.config["PAIRING_CODE_TTL_SECONDS"])
-    code = BoardCode(store_id=store.id, code=_unused_code(), expires_at=now + ttl)
-    db.session.add(code)
-    db.session.commit()
-    return code
+    return pairing.issue(BoardCode, store_id=store.id)
 
 
 def pair(code: str) -> tuple[Board, str]:
     """Use a code: this screen becomes a wall board of the code's store."""
-    code = "".join(ch for ch in code if ch.isdecimal())
-    now = clock.now()
-    issued = _valid_code(code, now)
-    used = db.session.execute(
-        update(BoardCode)
-        .where(BoardCode.id == issued.id, BoardCode.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if used.rowcount != 1:
-        db.session.rollback()
-        raise Refused(_l("That code has just been used. Ask for a new one."))
-    token = secrets.token_urlsafe(32)
-    board = Board(store_id=issued.store_id, token_hash=_hash(token), paired_at=now)
+    issued, now = pairing.use_code(BoardCode, code)
+    token, token_hash = pairing.new_token()
+    board = Board(store_id=issued.store_id, token_hash=token_hash, paired_at=now)
     db.session.add(board)
     db.session.commit()
     return board, token
 
 
 def board_for_token(token: str | None) -> Board | None:
-    if not token:
-        return None
-    return db.session.scalar(
-        select(Board).where(Board.token_hash == _hash(token), Board.revoked_at.is_(None))
-    )
+    return pairing.device_for_token(Board, token)
 
 
 def boards(store_id: int) -> list[Board]:
@@ -85,33 +57,6 @@ def revoke(store_id: int, board_id: int) -> None:
 
 def seen(board: Board) -> None:
     pairing.note_seen(Board, board.id)
-
-
-def _valid_code(code: str, now) -> BoardCode:
-    if len(code) != pairing.CODE_DIGITS:
-        raise Refused(_l("The pairing code has %(n)s digits.", n=pairing.CODE_DIGITS))
-    issued = db.session.scalar(
-        select(BoardCode).where(
-            BoardCode.code == code, BoardCode.used_at.is_(None), BoardCode.expires_at > now
-        )
-    )
-    if issued is None:
-        raise NotFound(_l("That code is not valid. Check it, or ask for a new one."))
-    return issued
-
-
-def _unused_code() -> str:
-    while True:
-        code = f"{secrets.randbelow(10**pairing.CODE_DIGITS):0{pairing.CODE_DIGITS}d}"
-        taken = db.session.scalar(
-            select(BoardCode.id).where(BoardCode.code == code, BoardCode.used_at.is_(None))
-        )
-        if taken is None:
-            return code
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- what the wall shows --------------------------------------------------------------------

@@ -63,6 +63,19 @@ def show_problem(message: str, status: int):
     return response
 
 
+def remember_device(response, cookie: str, token: str, days: int):
+    """A paired device's (tablet, wall board) token, kept `days`, out of scripts' reach."""
+    response.set_cookie(
+        cookie,
+        token,
+        max_age=days * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
 def waited(seconds: float) -> str:
     """0:07, 2:45, 1:02:03."""
     seconds = max(0, int(seconds))

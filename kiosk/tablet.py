@@ -4,6 +4,7 @@ from flask import current_app, g, request
 
 from assist import pairing
 from assist.models import Tablet
+from assist.web import remember_device
 
 TABLET_COOKIE = "fra_tablet"
 
@@ -16,12 +17,5 @@ def current_tablet() -> Tablet | None:
 
 
 def remember_tablet(response, token: str):
-    response.set_cookie(
-        TABLET_COOKIE,
-        token,
-        max_age=current_app.config["TABLET_COOKIE_DAYS"] * 86400,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
-    return response
+    days = current_app.config["TABLET_COOKIE_DAYS"]
+    return remember_device(response, TABLET_COOKIE, token, days)

@@ -15,7 +15,7 @@ from assist import wall
 from assist.errors import Refused
 from assist.extensions import htmx, limiter
 from assist.models import Board, Store
-from assist.web import show_problem
+from assist.web import remember_device, show_problem
 
 from . import bp
 from .access import MANAGERS, role_required
@@ -84,15 +84,7 @@ def pair_board():
         return render_template("staff/board_pair.html", code=code)
     _board, token = wall.pair(request.form.get("code", "")[:40])
     response = redirect(url_for("staff.wall_page"), 303)
-    response.set_cookie(
-        BOARD_COOKIE,
-        token,
-        max_age=current_app.config["BOARD_COOKIE_DAYS"] * 86400,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
-    return response
+    return remember_device(response, BOARD_COOKIE, token, current_app.config["BOARD_COOKIE_DAYS"])
 
 
 @bp.get("/admin/boards")

@@ -13,7 +13,7 @@ from sqlalchemy import String, Text, func, select
 
 from assist import demo, forms
 from assist.extensions import db, limiter, socketio
-from assist.models import LIVE_STATES, Rating, Request, RequestEvent, Visit
+from assist.models import Rating, Request, RequestEvent, State, Visit
 
 from .conftest import csrf_from, pair_tablet, room_named, sign_in
 
@@ -136,8 +136,7 @@ def assert_consistent():
     )
     assert live_in_ended == 0, "an open request left behind by a visit that ended"
     assert all(
-        r.state in (*LIVE_STATES, "completed", "cancelled", "abandoned")
-        for r in db.session.scalars(select(Request))
+        r.state in {state.value for state in State} for r in db.session.scalars(select(Request))
     )
 
 

@@ -29,7 +29,7 @@ DATE = "2026-03-02"
 
 def signed_in(client, member):
     with client.session_transaction() as session:
-        session["_user_id"] = str(member.id)
+        session["_user_id"] = member.get_id()
         session["_fresh"] = True
     return client
 

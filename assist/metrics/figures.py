@@ -1,7 +1,7 @@
 """The figures of a period: per kind, the tidy line, waiting times, ratings, rooms, the heat map
 and the trend. Each is a GROUP BY over stamped columns; Python only reshapes the few rows."""
 
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -261,37 +261,90 @@ def _pending_by(rows, attribute: str) -> Counter:
 # --- per kind, overall, tidy ---------------------------------------------------------------------
 
 
-def kind_figures(scope: Scope, live: list | None = None) -> list[KindFigures]:
-    """Count, outcomes and times per customer-facing kind, in the order of Kind."""
+_COUNTED = ("count", "within", "cancelled", "abandoned", "left", "skipped", "completed")
+Counted = namedtuple("Counted", _COUNTED)  # a row of sql.outcomes(), or several summed
+
+
+def slots(scope: Scope) -> dict[tuple, Counted]:
+    """The scope's customer requests counted by how they ended, per (kind, local day, weekday,
+    hour): one GROUP BY pass from which the per-kind figures, the heat map and the trend are
+    all summed (a month of one store is at most a few thousand rows)."""
+    keys = (Request.kind, Request.local_day, Request.local_weekday, Request.local_hour)
+    query = sql.requests_in(scope, *keys, *sql.outcomes()).group_by(*keys)
+    return {tuple(row[:4]): Counted(*row[4:]) for row in db.session.execute(query)}
+
+
+def _summed(counted: dict[tuple, Counted], key) -> dict[object, Counted]:
+    """The slots' counts added up by key(slot)."""
+    sums: dict[object, list[int]] = {}
+    for slot, row in counted.items():
+        total = sums.get(key(slot))
+        if total is None:
+            sums[key(slot)] = list(row)
+        else:
+            for n, value in enumerate(row):
+                total[n] += value
+    return {k: Counted(*v) for k, v in sums.items()}
+
+
+def customer_times(scope: Scope) -> tuple[dict, dict]:
+    """Per customer-facing kind, how many requests took each whole second to be acknowledged,
+    and to be completed: the per-kind percentiles and, merged, the overall ones."""
+    acknowledged = sql.second_counts(
+        scope, Request.acknowledge_ms, Request.acknowledge_ms.is_not(None), Request.kind
+    )
+    completed = sql.second_counts(
+        scope, Request.complete_ms, Request.complete_ms.is_not(None), Request.kind
+    )
+    return acknowledged, completed
+
+
+def kind_figures(
+    scope: Scope,
+    live: list | None = None,
+    counted: dict[tuple, Counted] | None = None,
+    times: tuple[dict, dict] | None = None,
+) -> list[KindFigures]:
+    """Count, outcomes and times per customer-facing kind, in the order of Kind. `counted`
+    (slots) and `times` (customer_times) are read here unless the caller already has them."""
     live = pending(scope) if live is None else live
-    query = sql.requests_in(scope, Request.kind, *sql.outcomes()).group_by(Request.kind)
-    counted = {Kind(row.kind): row for row in db.session.execute(query)}
+    counted = slots(scope) if counted is None else counted
+    by_kind = {Kind(k): row for k, row in _summed(counted, lambda slot: slot[0]).items()}
     waiting = _pending_by(live, "kind")
-    acknowledged = _times(scope, Request.acknowledge_ms, Request.kind)
-    completed = _times(scope, Request.complete_ms, Request.kind)
+    acknowledged, completed = customer_times(scope) if times is None else times
     return [
         KindFigures(
-            **_outcomes(counted[kind], waiting[kind]).__dict__,
+            **_outcomes(by_kind[kind], waiting[kind]).__dict__,
             kind=str(kind),
-            acknowledge=acknowledged.get(kind, Durations()),
-            complete=completed.get(kind, Durations()),
+            acknowledge=_durations(acknowledged.get(kind)),
+            complete=_durations(completed.get(kind)),
         )
         for kind in CUSTOMER_KINDS
-        if kind in counted
+        if kind in by_kind
     ]
 
 
-def overall(scope: Scope, kinds: list[KindFigures]) -> KindFigures:
-    """Every customer-facing request together: counts add up; percentiles over all anew."""
+def overall(
+    scope: Scope, kinds: list[KindFigures], times: tuple[dict, dict] | None = None
+) -> KindFigures:
+    """Every customer-facing request together: counts add up; percentiles over all anew (the
+    per-kind counts of each second, merged)."""
     total = Outcomes()
     for figures in kinds:
         total = total.plus(figures)
+    acknowledged, completed = customer_times(scope) if times is None else times
     return KindFigures(
         **total.__dict__,
         kind="customer",
-        acknowledge=_times(scope, Request.acknowledge_ms).get(None, Durations()),
-        complete=_times(scope, Request.complete_ms).get(None, Durations()),
+        acknowledge=_durations(sql.merged(*acknowledged.values()) or None),
+        complete=_durations(sql.merged(*completed.values()) or None),
     )
+
+
+def _durations(counted: list[tuple[int, int]] | None) -> Durations:
+    if not counted:
+        return Durations()
+    return Durations(*(_seconds(v) for v in sql.percentiles_of(counted)))
 
 
 def tidy(scope: Scope) -> TidyFigures:
@@ -436,35 +489,33 @@ def _room_labels(ids: set[int]) -> dict[int, tuple[str, str]]:
     return {room.id: (room.label, store) for room, store in db.session.execute(query)}
 
 
-def heat_map(scope: Scope, live: list | None = None) -> HeatMap:
+def heat_map(
+    scope: Scope, live: list | None = None, counted: dict[tuple, Counted] | None = None
+) -> HeatMap:
     """Customer requests per weekday × hour of the day (local), and how they ended."""
     live = pending(scope) if live is None else live
-    slot = (Request.local_weekday, Request.local_hour)
-    rows = db.session.execute(sql.requests_in(scope, *slot, *sql.outcomes()).group_by(*slot))
+    counted = slots(scope) if counted is None else counted
     waiting = Counter((r.local_weekday, r.local_hour) for r in live)
     return HeatMap(
         {
-            (row.local_weekday, row.local_hour): Cell(
-                **_outcomes(row, waiting[row.local_weekday, row.local_hour]).__dict__,
-                weekday=row.local_weekday,
-                hour=row.local_hour,
+            (weekday, hour): Cell(
+                **_outcomes(row, waiting[weekday, hour]).__dict__, weekday=weekday, hour=hour
             )
-            for row in rows
+            for (weekday, hour), row in _summed(counted, lambda slot: slot[2:]).items()
         }
     )
 
 
-def trend(scope: Scope, live: list | None = None) -> list[Day]:
+def trend(
+    scope: Scope, live: list | None = None, counted: dict[tuple, Counted] | None = None
+) -> list[Day]:
     """One entry per local day of the period, days without requests included."""
     live = pending(scope) if live is None else live
-    query = sql.requests_in(scope, Request.local_day, *sql.outcomes()).group_by(Request.local_day)
+    counted = slots(scope) if counted is None else counted
     waiting = _pending_by(live, "local_day")
     found = {
-        _as_date(row.local_day): Day(
-            **_outcomes(row, waiting[_as_date(row.local_day)]).__dict__,
-            day=_as_date(row.local_day),
-        )
-        for row in db.session.execute(query)
+        day: Day(**_outcomes(row, waiting[day]).__dict__, day=day)
+        for day, row in _summed(counted, lambda slot: _as_date(slot[1])).items()
     }
     return [found.get(d) or Day(day=d) for d in scope.days]
 

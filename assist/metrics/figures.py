@@ -271,7 +271,7 @@ def slots(scope: Scope) -> dict[tuple, Counted]:
     all summed (a month of one store is at most a few thousand rows)."""
     keys = (Request.kind, Request.local_day, Request.local_weekday, Request.local_hour)
     query = sql.requests_in(scope, *keys, *sql.outcomes()).group_by(*keys)
-    return {tuple(row[:4]): Counted(*row[4:]) for row in db.session.execute(query)}
+    return {tuple(row[:4]): Counted(*row[4:]) for row in sql.rows_of(query)}
 
 
 def _summed(counted: dict[tuple, Counted], key) -> dict[object, Counted]:

@@ -124,7 +124,7 @@ def second_counts(
     second = (milliseconds // _int(1000)).label("s")
     keys = [group.label("g"), second] if group is not None else [second]
     query = requests_in(scope, *keys, func.count(), customer=customer).where(present)
-    rows = db.session.execute(query.group_by(*(k.element for k in keys))).tuples()
+    rows = rows_of(query.group_by(*(k.element for k in keys)))
     counts: dict[object, list[tuple[int, int]]] = defaultdict(list)
     if group is None:
         for value, n in rows:
@@ -133,6 +133,12 @@ def second_counts(
         for g, value, n in rows:
             counts[g].append((int(value), n))
     return counts
+
+
+def rows_of(query):
+    """A Core SELECT's plain rows, on the session's connection (and transaction) but without
+    the ORM's result processing: the figures read thousands of small grouped rows."""
+    return db.session.connection().execute(query)
 
 
 def merged(*counted: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -127,7 +127,7 @@ def report(scope: Scope) -> Report:
         kinds=kinds,
         overall=overall(scope, kinds, times),
         tidy=tidy(scope),
-        acknowledge_bins=acknowledge_histogram(scope),
+        acknowledge_bins=acknowledge_histogram(scope, times),
         ratings=rating_figures,
         ranking=rank(consultants(scope, live), rating_figures.average),
         rooms=rooms(scope, live),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import clock, standards
@@ -287,23 +287,44 @@ def _summed(counted: dict[tuple, Counted], key) -> dict[object, Counted]:
     return {k: Counted(*v) for k, v in sums.items()}
 
 
-def customer_times(scope: Scope) -> tuple[dict, dict]:
+@dataclass(frozen=True)
+class Times:
     """Per customer-facing kind, how many requests took each whole second to be acknowledged,
-    and to be completed: the per-kind percentiles and, merged, the overall ones."""
-    acknowledged = sql.second_counts(
-        scope, Request.acknowledge_ms, Request.acknowledge_ms.is_not(None), Request.kind
+    and to be completed ((second, count) pairs), and of the acknowledged ones per (kind,
+    second) how many were within their own store's acknowledge target."""
+
+    acknowledged: dict[str, list[tuple[int, int]]]
+    completed: dict[str, list[tuple[int, int]]]
+    acknowledged_in_time: dict[tuple[str, int], int]
+
+
+def customer_times(scope: Scope) -> Times:
+    """The per-kind percentiles, merged the overall ones and the acknowledge histogram all
+    come from these two GROUP BY passes."""
+    acknowledge_ms = Request.acknowledge_ms
+    second = sql.whole_seconds(acknowledge_ms)
+    in_time = sql.count_if(acknowledge_ms <= sql.target_ms(0))
+    query = (
+        sql.requests_in(scope, Request.kind, second, func.count(), in_time)
+        .where(acknowledge_ms.is_not(None))
+        .group_by(Request.kind, second)
     )
+    acknowledged: dict[str, list[tuple[int, int]]] = {}
+    on_time: dict[tuple[str, int], int] = {}
+    for kind, value, count, within in sql.rows_of(query):
+        acknowledged.setdefault(kind, []).append((int(value), count))
+        on_time[kind, int(value)] = within
     completed = sql.second_counts(
         scope, Request.complete_ms, Request.complete_ms.is_not(None), Request.kind
     )
-    return acknowledged, completed
+    return Times(acknowledged, completed, on_time)
 
 
 def kind_figures(
     scope: Scope,
     live: list | None = None,
     counted: dict[tuple, Counted] | None = None,
-    times: tuple[dict, dict] | None = None,
+    times: Times | None = None,
 ) -> list[KindFigures]:
     """Count, outcomes and times per customer-facing kind, in the order of Kind. `counted`
     (slots) and `times` (customer_times) are read here unless the caller already has them."""
@@ -311,7 +332,8 @@ def kind_figures(
     counted = slots(scope) if counted is None else counted
     by_kind = {Kind(k): row for k, row in _summed(counted, lambda slot: slot[0]).items()}
     waiting = _pending_by(live, "kind")
-    acknowledged, completed = customer_times(scope) if times is None else times
+    times = customer_times(scope) if times is None else times
+    acknowledged, completed = times.acknowledged, times.completed
     return [
         KindFigures(
             **_outcomes(by_kind[kind], waiting[kind]).__dict__,
@@ -324,15 +346,14 @@ def kind_figures(
     ]
 
 
-def overall(
-    scope: Scope, kinds: list[KindFigures], times: tuple[dict, dict] | None = None
-) -> KindFigures:
+def overall(scope: Scope, kinds: list[KindFigures], times: Times | None = None) -> KindFigures:
     """Every customer-facing request together: counts add up; percentiles over all anew (the
     per-kind counts of each second, merged)."""
     total = Outcomes()
     for figures in kinds:
         total = total.plus(figures)
-    acknowledged, completed = customer_times(scope) if times is None else times
+    times = customer_times(scope) if times is None else times
+    acknowledged, completed = times.acknowledged, times.completed
     return KindFigures(
         **total.__dict__,
         kind="customer",
@@ -375,22 +396,19 @@ def _seconds(milliseconds: float | None) -> float | None:
     return None if milliseconds is None else milliseconds / 1000
 
 
-def acknowledge_histogram(scope: Scope) -> list[Bin]:
+def acknowledge_histogram(scope: Scope, times: Times | None = None) -> list[Bin]:
     """How many customer requests were acknowledged within each 15-second band, per kind, and
-    how many of each band were within their own kind's acknowledge target."""
-    band_ms = BIN_SECONDS * 1000
-    band = case(
-        *((Request.acknowledge_ms < (n + 1) * band_ms, n) for n in range(BIN_COUNT)),
-        else_=BIN_COUNT,
-    ).label("band")
-    in_time = sql.count_if(Request.acknowledge_ms <= sql.target_ms(0))
-    query = sql.requests_in(scope, band, Request.kind, func.count(), in_time)
-    query = query.where(Request.acknowledge_ms.is_not(None)).group_by(band, Request.kind)
+    how many of each band were within their own kind's acknowledge target. The bands are
+    whole seconds, so they are summed from the per-second counts of customer_times."""
+    times = customer_times(scope) if times is None else times
     by_band: dict[int, dict[str, int]] = {}
     on_time: Counter = Counter()
-    for n, kind, count, within in db.session.execute(query):
-        by_band.setdefault(n, {})[kind] = count
-        on_time[n] += within
+    for kind in sorted(times.acknowledged):
+        for second, count in times.acknowledged[kind]:
+            n = min(second // BIN_SECONDS, BIN_COUNT)
+            band = by_band.setdefault(n, {})
+            band[kind] = band.get(kind, 0) + count
+            on_time[n] += times.acknowledged_in_time[kind, second]
     return [
         Bin(
             n * BIN_SECONDS,

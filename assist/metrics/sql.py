@@ -121,7 +121,7 @@ def second_counts(
 ) -> dict[object, list[tuple[int, int]]]:
     """How many of the scope's requests where `present` took each whole second (rounded down)
     of a time in milliseconds, per `group` (or overall, keyed None): (second, count) pairs."""
-    second = (milliseconds // _int(1000)).label("s")
+    second = whole_seconds(milliseconds).label("s")
     keys = [group.label("g"), second] if group is not None else [second]
     query = requests_in(scope, *keys, func.count(), customer=customer).where(present)
     rows = rows_of(query.group_by(*(k.element for k in keys)))
@@ -133,6 +133,11 @@ def second_counts(
         for g, value, n in rows:
             counts[g].append((int(value), n))
     return counts
+
+
+def whole_seconds(milliseconds: ColumnElement) -> ColumnElement:
+    """A time in milliseconds as whole seconds, rounded down."""
+    return milliseconds // _int(1000)
 
 
 def rows_of(query):

@@ -468,13 +468,8 @@ def satisfied() -> ColumnElement:
 def rooms(scope: Scope, live: list | None = None) -> list[RoomFigures]:
     """Customer requests and ratings per fitting room, busiest first."""
     live = pending(scope) if live is None else live
-    query = sql.requests_in(scope, Request.room_id, *sql.outcomes()).group_by(Request.room_id)
-    counted = {row.room_id: row for row in db.session.execute(query)}
+    counted, medians = outcomes_and_medians(scope, Request.room_id)
     waiting = _pending_by(live, "room_id")
-    medians = sql.percentiles(
-        scope, Request.acknowledge_ms, Request.acknowledge_ms.is_not(None), Request.room_id,
-        (sql.MEDIAN,),
-    )  # fmt: skip
     rated_query = sql.ratings_in(
         scope, Rating.room_id, func.avg(Rating.score), func.count(), satisfied()
     ).group_by(Rating.room_id)
@@ -496,6 +491,26 @@ def rooms(scope: Scope, live: list | None = None) -> list[RoomFigures]:
         for room_id in labels
     ]
     return sorted(figures, key=lambda r: (-r.count, r.store_name, r.label))
+
+
+def outcomes_and_medians(
+    scope: Scope, group: ColumnElement, *where: ColumnElement
+) -> tuple[dict[object, Counted], dict[object, tuple[float, ...]]]:
+    """Per `group`, the customer requests' outcomes and their median time to acknowledge (in
+    milliseconds), from one GROUP BY pass over (group, whole second to acknowledge)."""
+    second = sql.whole_seconds(Request.acknowledge_ms)
+    query = sql.requests_in(scope, group, second, *sql.outcomes()).where(*where)
+    sums: dict[object, list[int]] = {}
+    seconds: dict[object, list[tuple[int, int]]] = {}
+    for g, value, *counts in sql.rows_of(query.group_by(group, second)):
+        total = sums.setdefault(g, [0] * len(counts))
+        for n, count in enumerate(counts):
+            total[n] += count
+        if value is not None:  # not acknowledged: counted, but no time to acknowledge
+            seconds.setdefault(g, []).append((int(value), counts[0]))
+    counted = {g: Counted(*total) for g, total in sums.items()}
+    medians = {g: sql.percentiles_of(found, (sql.MEDIAN,)) for g, found in seconds.items()}
+    return counted, medians
 
 
 def _room_labels(ids: set[int]) -> dict[int, tuple[str, str]]:

@@ -1,6 +1,8 @@
 """What the manager's live board shows, read fresh from the database every time,
 except today's figures: those are kept per store for a moment (see kept_for_today)."""
 
+from __future__ import annotations
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -11,6 +11,11 @@ measuring its peak memory. SQLite first, then a throwaway PostgreSQL (BENCH_POST
 
     python -m bench reports              # the issue's size
     BENCH_REQUESTS=500000 python -m bench reports   # a quicker run
+
+BENCH_KEEP_DB=path keeps the SQLite database in that file: the first run generates it, later
+runs reuse it (adding any index the models have gained since, then ANALYZE) and only time the
+pages, so a change to the reports can be measured in seconds. Delete the file, or change
+BENCH_REQUESTS or BENCH_STORES, to generate anew. BENCH_CSV=0 skips the CSV probe.
 """
 
 import os
@@ -25,7 +30,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from assist import create_app
 from assist.config import Config
@@ -72,8 +77,12 @@ def main() -> None:
     stores = int(os.environ.get("BENCH_STORES", 50))
     print(f"Reports over a chain: {stores} stores, {count:,} requests, {FIRST_DAY} – {LAST_DAY}")
     results = []
-    with tempfile.TemporaryDirectory(prefix="assist-bench-") as tmp:
-        results.append(run("SQLite", f"sqlite:///{tmp}/bench.db", count, stores))
+    kept = os.environ.get("BENCH_KEEP_DB")
+    if kept:
+        results.append(run("SQLite", f"sqlite:///{os.path.abspath(kept)}", count, stores))
+    else:
+        with tempfile.TemporaryDirectory(prefix="assist-bench-") as tmp:
+            results.append(run("SQLite", f"sqlite:///{tmp}/bench.db", count, stores))
     if os.environ.get("BENCH_POSTGRES", "1") != "0":
         with _postgres() as url:
             if url:
@@ -110,18 +119,44 @@ def run(engine: str, url: str, count: int, stores: int) -> dict:
     """Fill one database, then time the pages and the CSV on it."""
     app = create_app(_config(url))
     with app.app_context():
-        db.create_all()
-        chain = _chain(stores)
-        started = time.perf_counter()
-        made = generate(chain, count, random.Random(20261025))
-        print(f"== {engine}: wrote {made} in {time.perf_counter() - started:.0f} s")
+        chain = _kept_chain(count, stores)
+        if chain:
+            print(f"== {engine}: reusing the kept database ({count:,} requests)")
+        else:
+            db.create_all()
+            chain = _chain(stores)
+            started = time.perf_counter()
+            made = generate(chain, count, random.Random(20261025))
+            print(f"== {engine}: wrote {made} in {time.perf_counter() - started:.0f} s")
         _analyze()
         result = {"engine": engine, **timings(app, chain)}
         db.session.remove()
         db.engine.dispose()
-    result["csv"] = csv_in_fresh_process(url, _csv_period(count))
+    if os.environ.get("BENCH_CSV", "1") == "0":
+        result["csv"] = "skipped"
+    else:
+        result["csv"] = csv_in_fresh_process(url, _csv_period(count))
     print(f"   requests CSV: {result['csv']}")
     return result
+
+
+def _kept_chain(count: int, stores: int) -> list[Store] | None:
+    """The stores of a database kept by BENCH_KEEP_DB, when it holds this run's history, with
+    the indexes the models have gained since it was generated; None to generate anew."""
+    if db.engine.dialect.name != "sqlite" or not os.environ.get("BENCH_KEEP_DB"):
+        return None
+    if not inspect(db.engine).has_table("requests"):
+        return None
+    chain = list(db.session.scalars(select(Store).order_by(Store.id)))
+    held = db.session.scalar(text("SELECT count(*) FROM requests"))
+    if len(chain) != stores or held != count:
+        db.session.remove()
+        db.drop_all()
+        return None
+    for table in db.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(db.engine, checkfirst=True)
+    return chain
 
 
 def _chain(stores: int) -> list[Store]:
@@ -357,7 +392,7 @@ def _admin_client(app):
     client = app.test_client()
     admin = db.session.scalar(select(StaffMember).where(StaffMember.role == Role.ADMIN))
     with client.session_transaction() as session:
-        session["_user_id"] = str(admin.id)
+        session["_user_id"] = admin.get_id()
         session["_fresh"] = True
     return client
 

@@ -194,3 +194,29 @@ def test_csv_streams_from_both_databases(any_db_app):
     assert len(rows) == 3
     assert {row[header.index("within_standard")] for row in rows} == {"yes"}
     assert rows[0][header.index("created_at")] == "2026-10-25T03:30:00+03:00"
+
+
+def test_the_page_reads_a_fixed_number_of_statements(manager, history):
+    """The figures are GROUP BYs, not a query per day, room or consultant: a longer period
+    with the same rows costs no more statements than one day."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    def page_statements(query: str) -> int:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert manager.get(f"/staff/reports?{query}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    page_statements(f"from={DAY}&to={DAY}")  # the first request also loads what it keeps
+    one_day = page_statements(f"from={DAY}&to={DAY}")
+    two_months = page_statements("from=2026-09-01&to=2026-10-31")
+    assert one_day == two_months
+    assert one_day <= 30

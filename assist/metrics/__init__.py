@@ -27,6 +27,7 @@ from .figures import (
     RoomFigures,
     TidyFigures,
     acknowledge_histogram,
+    customer_times,
     heat_map,
     kind_figures,
     knock_share,
@@ -35,6 +36,7 @@ from .figures import (
     pending,
     ratings,
     rooms,
+    slots,
     tidy,
     trend,
 )
@@ -114,21 +116,23 @@ class Report:
 def report(scope: Scope) -> Report:
     """Everything the reports page shows for the scope."""
     live = pending(scope)  # read once: the few requests still waiting within their targets
-    kinds = kind_figures(scope, live)
+    counted = slots(scope)  # one pass for the kinds, the heat map and the trend
+    times = customer_times(scope)  # per kind; merged for the overall line
+    kinds = kind_figures(scope, live, counted, times)
     rating_figures = ratings(scope)
-    heat = heat_map(scope, live)
+    heat = heat_map(scope, live, counted)
     target = acknowledge_target(scope)
     return Report(
         scope=scope,
         kinds=kinds,
-        overall=overall(scope, kinds),
+        overall=overall(scope, kinds, times),
         tidy=tidy(scope),
-        acknowledge_bins=acknowledge_histogram(scope),
+        acknowledge_bins=acknowledge_histogram(scope, times),
         ratings=rating_figures,
         ranking=rank(consultants(scope, live), rating_figures.average),
         rooms=rooms(scope, live),
         heat=heat,
-        trend=trend(scope, live),
+        trend=trend(scope, live, counted),
         knocks=knock_share(scope),
         staffing=staffing_advice(scope, heat, target) if scope.store else None,
         acknowledge_target=target,

@@ -1,12 +1,12 @@
 """The figures of a period: per kind, the tidy line, waiting times, ratings, rooms, the heat map
 and the trend. Each is a GROUP BY over stamped columns; Python only reshapes the few rows."""
 
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import clock, standards
@@ -261,37 +261,111 @@ def _pending_by(rows, attribute: str) -> Counter:
 # --- per kind, overall, tidy ---------------------------------------------------------------------
 
 
-def kind_figures(scope: Scope, live: list | None = None) -> list[KindFigures]:
-    """Count, outcomes and times per customer-facing kind, in the order of Kind."""
+_COUNTED = ("count", "within", "cancelled", "abandoned", "left", "skipped", "completed")
+Counted = namedtuple("Counted", _COUNTED)  # a row of sql.outcomes(), or several summed
+
+
+def slots(scope: Scope) -> dict[tuple, Counted]:
+    """The scope's customer requests counted by how they ended, per (kind, local day, weekday,
+    hour): one GROUP BY pass from which the per-kind figures, the heat map and the trend are
+    all summed (a month of one store is at most a few thousand rows)."""
+    keys = (Request.kind, Request.local_day, Request.local_weekday, Request.local_hour)
+    query = sql.requests_in(scope, *keys, *sql.outcomes()).group_by(*keys)
+    return {tuple(row[:4]): Counted(*row[4:]) for row in sql.rows_of(query)}
+
+
+def _summed(counted: dict[tuple, Counted], key) -> dict[object, Counted]:
+    """The slots' counts added up by key(slot)."""
+    sums: dict[object, list[int]] = {}
+    for slot, row in counted.items():
+        total = sums.get(key(slot))
+        if total is None:
+            sums[key(slot)] = list(row)
+        else:
+            for n, value in enumerate(row):
+                total[n] += value
+    return {k: Counted(*v) for k, v in sums.items()}
+
+
+@dataclass(frozen=True)
+class Times:
+    """Per customer-facing kind, how many requests took each whole second to be acknowledged,
+    and to be completed ((second, count) pairs), and of the acknowledged ones per (kind,
+    second) how many were within their own store's acknowledge target."""
+
+    acknowledged: dict[str, list[tuple[int, int]]]
+    completed: dict[str, list[tuple[int, int]]]
+    acknowledged_in_time: dict[tuple[str, int], int]
+
+
+def customer_times(scope: Scope) -> Times:
+    """The per-kind percentiles, merged the overall ones and the acknowledge histogram all
+    come from these two GROUP BY passes."""
+    acknowledge_ms = Request.acknowledge_ms
+    second = sql.whole_seconds(acknowledge_ms)
+    in_time = sql.count_if(acknowledge_ms <= sql.target_ms(0))
+    query = (
+        sql.requests_in(scope, Request.kind, second, func.count(), in_time)
+        .where(acknowledge_ms.is_not(None))
+        .group_by(Request.kind, second)
+    )
+    acknowledged: dict[str, list[tuple[int, int]]] = {}
+    on_time: dict[tuple[str, int], int] = {}
+    for kind, value, count, within in sql.rows_of(query):
+        acknowledged.setdefault(kind, []).append((int(value), count))
+        on_time[kind, int(value)] = within
+    completed = sql.second_counts(
+        scope, Request.complete_ms, Request.complete_ms.is_not(None), Request.kind
+    )
+    return Times(acknowledged, completed, on_time)
+
+
+def kind_figures(
+    scope: Scope,
+    live: list | None = None,
+    counted: dict[tuple, Counted] | None = None,
+    times: Times | None = None,
+) -> list[KindFigures]:
+    """Count, outcomes and times per customer-facing kind, in the order of Kind. `counted`
+    (slots) and `times` (customer_times) are read here unless the caller already has them."""
     live = pending(scope) if live is None else live
-    query = sql.requests_in(scope, Request.kind, *sql.outcomes()).group_by(Request.kind)
-    counted = {Kind(row.kind): row for row in db.session.execute(query)}
+    counted = slots(scope) if counted is None else counted
+    by_kind = {Kind(k): row for k, row in _summed(counted, lambda slot: slot[0]).items()}
     waiting = _pending_by(live, "kind")
-    acknowledged = _times(scope, Request.acknowledge_ms, Request.kind)
-    completed = _times(scope, Request.complete_ms, Request.kind)
+    times = customer_times(scope) if times is None else times
+    acknowledged, completed = times.acknowledged, times.completed
     return [
         KindFigures(
-            **_outcomes(counted[kind], waiting[kind]).__dict__,
+            **_outcomes(by_kind[kind], waiting[kind]).__dict__,
             kind=str(kind),
-            acknowledge=acknowledged.get(kind, Durations()),
-            complete=completed.get(kind, Durations()),
+            acknowledge=_durations(acknowledged.get(kind)),
+            complete=_durations(completed.get(kind)),
         )
         for kind in CUSTOMER_KINDS
-        if kind in counted
+        if kind in by_kind
     ]
 
 
-def overall(scope: Scope, kinds: list[KindFigures]) -> KindFigures:
-    """Every customer-facing request together: counts add up; percentiles over all anew."""
+def overall(scope: Scope, kinds: list[KindFigures], times: Times | None = None) -> KindFigures:
+    """Every customer-facing request together: counts add up; percentiles over all anew (the
+    per-kind counts of each second, merged)."""
     total = Outcomes()
     for figures in kinds:
         total = total.plus(figures)
+    times = customer_times(scope) if times is None else times
+    acknowledged, completed = times.acknowledged, times.completed
     return KindFigures(
         **total.__dict__,
         kind="customer",
-        acknowledge=_times(scope, Request.acknowledge_ms).get(None, Durations()),
-        complete=_times(scope, Request.complete_ms).get(None, Durations()),
+        acknowledge=_durations(sql.merged(*acknowledged.values()) or None),
+        complete=_durations(sql.merged(*completed.values()) or None),
     )
+
+
+def _durations(counted: list[tuple[int, int]] | None) -> Durations:
+    if not counted:
+        return Durations()
+    return Durations(*(_seconds(v) for v in sql.percentiles_of(counted)))
 
 
 def tidy(scope: Scope) -> TidyFigures:
@@ -322,22 +396,19 @@ def _seconds(milliseconds: float | None) -> float | None:
     return None if milliseconds is None else milliseconds / 1000
 
 
-def acknowledge_histogram(scope: Scope) -> list[Bin]:
+def acknowledge_histogram(scope: Scope, times: Times | None = None) -> list[Bin]:
     """How many customer requests were acknowledged within each 15-second band, per kind, and
-    how many of each band were within their own kind's acknowledge target."""
-    band_ms = BIN_SECONDS * 1000
-    band = case(
-        *((Request.acknowledge_ms < (n + 1) * band_ms, n) for n in range(BIN_COUNT)),
-        else_=BIN_COUNT,
-    ).label("band")
-    in_time = sql.count_if(Request.acknowledge_ms <= sql.target_ms(0))
-    query = sql.requests_in(scope, band, Request.kind, func.count(), in_time)
-    query = query.where(Request.acknowledge_ms.is_not(None)).group_by(band, Request.kind)
+    how many of each band were within their own kind's acknowledge target. The bands are
+    whole seconds, so they are summed from the per-second counts of customer_times."""
+    times = customer_times(scope) if times is None else times
     by_band: dict[int, dict[str, int]] = {}
     on_time: Counter = Counter()
-    for n, kind, count, within in db.session.execute(query):
-        by_band.setdefault(n, {})[kind] = count
-        on_time[n] += within
+    for kind in sorted(times.acknowledged):
+        for second, count in times.acknowledged[kind]:
+            n = min(second // BIN_SECONDS, BIN_COUNT)
+            band = by_band.setdefault(n, {})
+            band[kind] = band.get(kind, 0) + count
+            on_time[n] += times.acknowledged_in_time[kind, second]
     return [
         Bin(
             n * BIN_SECONDS,
@@ -397,13 +468,8 @@ def satisfied() -> ColumnElement:
 def rooms(scope: Scope, live: list | None = None) -> list[RoomFigures]:
     """Customer requests and ratings per fitting room, busiest first."""
     live = pending(scope) if live is None else live
-    query = sql.requests_in(scope, Request.room_id, *sql.outcomes()).group_by(Request.room_id)
-    counted = {row.room_id: row for row in db.session.execute(query)}
+    counted, medians = outcomes_and_medians(scope, Request.room_id)
     waiting = _pending_by(live, "room_id")
-    medians = sql.percentiles(
-        scope, Request.acknowledge_ms, Request.acknowledge_ms.is_not(None), Request.room_id,
-        (sql.MEDIAN,),
-    )  # fmt: skip
     rated_query = sql.ratings_in(
         scope, Rating.room_id, func.avg(Rating.score), func.count(), satisfied()
     ).group_by(Rating.room_id)
@@ -427,6 +493,26 @@ def rooms(scope: Scope, live: list | None = None) -> list[RoomFigures]:
     return sorted(figures, key=lambda r: (-r.count, r.store_name, r.label))
 
 
+def outcomes_and_medians(
+    scope: Scope, group: ColumnElement, *where: ColumnElement
+) -> tuple[dict[object, Counted], dict[object, tuple[float, ...]]]:
+    """Per `group`, the customer requests' outcomes and their median time to acknowledge (in
+    milliseconds), from one GROUP BY pass over (group, whole second to acknowledge)."""
+    second = sql.whole_seconds(Request.acknowledge_ms)
+    query = sql.requests_in(scope, group, second, *sql.outcomes()).where(*where)
+    sums: dict[object, list[int]] = {}
+    seconds: dict[object, list[tuple[int, int]]] = {}
+    for g, value, *counts in sql.rows_of(query.group_by(group, second)):
+        total = sums.setdefault(g, [0] * len(counts))
+        for n, count in enumerate(counts):
+            total[n] += count
+        if value is not None:  # not acknowledged: counted, but no time to acknowledge
+            seconds.setdefault(g, []).append((int(value), counts[0]))
+    counted = {g: Counted(*total) for g, total in sums.items()}
+    medians = {g: sql.percentiles_of(found, (sql.MEDIAN,)) for g, found in seconds.items()}
+    return counted, medians
+
+
 def _room_labels(ids: set[int]) -> dict[int, tuple[str, str]]:
     query = (
         select(FittingRoom, Store.name)
@@ -436,35 +522,33 @@ def _room_labels(ids: set[int]) -> dict[int, tuple[str, str]]:
     return {room.id: (room.label, store) for room, store in db.session.execute(query)}
 
 
-def heat_map(scope: Scope, live: list | None = None) -> HeatMap:
+def heat_map(
+    scope: Scope, live: list | None = None, counted: dict[tuple, Counted] | None = None
+) -> HeatMap:
     """Customer requests per weekday × hour of the day (local), and how they ended."""
     live = pending(scope) if live is None else live
-    slot = (Request.local_weekday, Request.local_hour)
-    rows = db.session.execute(sql.requests_in(scope, *slot, *sql.outcomes()).group_by(*slot))
+    counted = slots(scope) if counted is None else counted
     waiting = Counter((r.local_weekday, r.local_hour) for r in live)
     return HeatMap(
         {
-            (row.local_weekday, row.local_hour): Cell(
-                **_outcomes(row, waiting[row.local_weekday, row.local_hour]).__dict__,
-                weekday=row.local_weekday,
-                hour=row.local_hour,
+            (weekday, hour): Cell(
+                **_outcomes(row, waiting[weekday, hour]).__dict__, weekday=weekday, hour=hour
             )
-            for row in rows
+            for (weekday, hour), row in _summed(counted, lambda slot: slot[2:]).items()
         }
     )
 
 
-def trend(scope: Scope, live: list | None = None) -> list[Day]:
+def trend(
+    scope: Scope, live: list | None = None, counted: dict[tuple, Counted] | None = None
+) -> list[Day]:
     """One entry per local day of the period, days without requests included."""
     live = pending(scope) if live is None else live
-    query = sql.requests_in(scope, Request.local_day, *sql.outcomes()).group_by(Request.local_day)
+    counted = slots(scope) if counted is None else counted
     waiting = _pending_by(live, "local_day")
     found = {
-        _as_date(row.local_day): Day(
-            **_outcomes(row, waiting[_as_date(row.local_day)]).__dict__,
-            day=_as_date(row.local_day),
-        )
-        for row in db.session.execute(query)
+        day: Day(**_outcomes(row, waiting[day]).__dict__, day=day)
+        for day, row in _summed(counted, lambda slot: _as_date(slot[1])).items()
     }
     return [found.get(d) or Day(day=d) for d in scope.days]
 

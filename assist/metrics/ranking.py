@@ -8,7 +8,15 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Rating, Request, StaffMember, Store
 from . import sql
-from .figures import CSAT_SCORES, Outcomes, _outcomes, _seconds, _share, pending
+from .figures import (
+    CSAT_SCORES,
+    Outcomes,
+    _outcomes,
+    _seconds,
+    _share,
+    outcomes_and_medians,
+    pending,
+)
 
 # Consultant ranking weights; they add up to 1, so the score runs from 0 to 1.
 SERVICE_WEIGHT, RATING_WEIGHT, VOLUME_WEIGHT = 0.5, 0.3, 0.2
@@ -61,10 +69,8 @@ def consultants(scope, live: list | None = None) -> list[ConsultantFigures]:
     live = pending(scope) if live is None else live
     claimer = Request.claimed_by_id
     claimed = claimer.is_not(None)
-    query = sql.requests_in(scope, claimer, *sql.outcomes()).where(claimed).group_by(claimer)
-    handled = {row.claimed_by_id: row for row in db.session.execute(query)}
+    handled, medians = outcomes_and_medians(scope, claimer, claimed)
     waiting = Counter(r.claimed_by_id for r in live if r.claimed_by_id)
-    medians = sql.percentiles(scope, Request.acknowledge_ms, claimed, claimer, (sql.MEDIAN,))
     rated = credited_ratings(scope)
     names = _staff_names(set(handled) | set(rated))
     return [

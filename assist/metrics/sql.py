@@ -108,19 +108,59 @@ def percentiles(
     over the scope's requests where `present`. The database counts the times per whole second
     (rounded down: one GROUP BY, no sorting of every row); the percentiles are interpolated
     over those counts, so they are exact for whole seconds and at most 1 s low otherwise."""
-    second = (milliseconds // _int(1000)).label("s")
+    counts = second_counts(scope, milliseconds, present, group, customer)
+    return {g: percentiles_of(found, fractions) for g, found in counts.items()}
+
+
+def second_counts(
+    scope: Scope,
+    milliseconds: ColumnElement,
+    present: ColumnElement,
+    group: ColumnElement | None = None,
+    customer: bool | None = True,
+) -> dict[object, list[tuple[int, int]]]:
+    """How many of the scope's requests where `present` took each whole second (rounded down)
+    of a time in milliseconds, per `group` (or overall, keyed None): (second, count) pairs."""
+    second = whole_seconds(milliseconds).label("s")
     keys = [group.label("g"), second] if group is not None else [second]
     query = requests_in(scope, *keys, func.count(), customer=customer).where(present)
-    rows = db.session.execute(query.group_by(*(k.element for k in keys)))
-    if group is None:
-        rows = ((None, value, n) for value, n in rows)
+    rows = rows_of(query.group_by(*(k.element for k in keys)))
     counts: dict[object, list[tuple[int, int]]] = defaultdict(list)
-    for g, value, n in rows:
-        counts[g if group is not None else None].append((int(value), n))
-    return {
-        g: tuple(1000 * _percentile(sorted(found), f) for f in fractions)
-        for g, found in counts.items()
-    }
+    if group is None:
+        for value, n in rows:
+            counts[None].append((int(value), n))
+    else:
+        for g, value, n in rows:
+            counts[g].append((int(value), n))
+    return counts
+
+
+def whole_seconds(milliseconds: ColumnElement) -> ColumnElement:
+    """A time in milliseconds as whole seconds, rounded down."""
+    return milliseconds // _int(1000)
+
+
+def rows_of(query):
+    """A Core SELECT's plain rows, on the session's connection (and transaction) but without
+    the ORM's result processing: the figures read thousands of small grouped rows."""
+    return db.session.connection().execute(query)
+
+
+def merged(*counted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Several groups' (second, count) pairs as one group's: the counts of each second added."""
+    total: dict[int, int] = defaultdict(int)
+    for pairs in counted:
+        for value, n in pairs:
+            total[value] += n
+    return list(total.items())
+
+
+def percentiles_of(
+    counted: list[tuple[int, int]], fractions: tuple[Fraction, ...] = (MEDIAN, P90)
+) -> tuple[float, ...]:
+    """percentile_cont, in milliseconds, over (second, count) pairs in any order."""
+    ordered = sorted(counted)
+    return tuple(1000 * _percentile(ordered, f) for f in fractions)
 
 
 def _percentile(counted: list[tuple[int, int]], fraction: Fraction) -> float:

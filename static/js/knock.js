@@ -92,5 +92,6 @@
     wakeLater();
   }
   body.addEventListener("htmx:afterSettle", settle);
+  body.addEventListener("live:card", wakeLater);  // a pushed card is not an htmx swap
   settle();
 })();

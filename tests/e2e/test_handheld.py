@@ -196,6 +196,11 @@ def language(request, server):
 def test_at_least_four_cards_fit_customers_first_mine_first(busy_store, handheld, language):
     handheld.reload()
     expect(handheld.locator("#queue .ticket")).to_have_count(len(busy_store["all"]))
+    # every card laid out (a card being put in its place is briefly out of the layout)
+    handheld.wait_for_function(
+        "[...document.querySelectorAll('#queue .ticket__room')]"
+        ".every(room => room.getClientRects().length > 0)"
+    )
     shown = cards(handheld)
     bar = handheld.locator("#below")
     expect(bar).to_be_visible()  # with nine cards, some wait out of sight

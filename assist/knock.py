@@ -157,7 +157,7 @@ def left_unnoted(member: StaffMember) -> list[Request]:
     )
 
 
-def note_left(request_id: int, staff: StaffMember) -> None:
+def note_left(request_id: int, staff: StaffMember) -> Request:
     """OK, the customer has left: the card goes. Seeing it twice changes nothing."""
     request = _of_store(request_id, staff)
     if request.state != State.LEFT or request.claimed_by_id != staff.id:
@@ -169,6 +169,7 @@ def note_left(request_id: int, staff: StaffMember) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    return request
 
 
 # --- the rating -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ reconnect) re-reads its view over HTTP. Tablets, one per fitting room, re-read t
 
 from contextlib import nullcontext
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -63,6 +63,19 @@ def request_changed(request: Request, event: RequestEvent) -> None:
     payload = _about(request, event)
     _to_staff("request", request, payload)
     socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
+    # Let the sends go out now, before the request that made the change goes on to answer.
+    socketio.sleep(0)
+
+
+def card(request: Request, language: str) -> str:
+    """The card as the store's handhelds were just sent it, for the answer to the tap that moved
+    it ("" once it has left the handheld): the render of the push when this request made one."""
+    language = device_language(request.room.store, language)
+    made = g.get("cards", {}).get((request.id, language))
+    if made is not None:
+        return made
+    live = board.live_request(request) if request.on_handheld else None
+    return _render_card(live, language) if live else ""
 
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
@@ -75,6 +88,8 @@ def _to_staff(name: str, request: Request, payload: dict) -> None:
     live = board.live_request(request) if request.on_handheld else None
     for language in staff_languages(request.room.store):
         html = _render_card(live, language) if live else ""
+        if has_request_context():
+            g.setdefault("cards", {})[(request.id, language)] = html
         socketio.emit(
             name,
             {**payload, "html": html},

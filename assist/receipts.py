@@ -3,56 +3,127 @@
 A request that no on-duty handheld has confirmed within RECEIPT_WAIT_SECONDS is sent again;
 still unconfirmed after twice that, the manager is alerted. Like escalation, each step is a
 conditional UPDATE, so a restart or a second server never repeats one.
+
+Receipts come in bursts: a pushed card is confirmed by every handheld of the store within a
+moment. Handhelds that confirm at about the same time share one write (a group commit): the first
+becomes the batch's writer, lets the others join for BATCH_SECONDS, writes every receipt of the
+batch in one transaction and gives each device its own answer.
 """
 
+import threading
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock, notify, trail
-from .extensions import db
+from . import clock, notify, team, trail
+from .extensions import db, socketio
 from .models import Duty, Receipt, Request, StaffMember, State
 
 RESENT, MANAGER_TOLD = 1, 2
 ACTIONS = {RESENT: "resent", MANAGER_TOLD: "undelivered"}
+BATCH_SECONDS = 0.02
+WRITE_ATTEMPTS = 3  # another process may write the same receipt at the same moment
 
 
 def confirm(request_id: int, member: StaffMember) -> bool:
     """Note that this member's handheld has the request. Repeats and strangers change nothing."""
-    return confirm_many([request_id], member)
+    return confirm_many([request_id], member.get_id())
 
 
-def confirm_many(request_ids: list[int], member: StaffMember) -> bool:
-    """Note that this member's handheld has these requests: one write for a burst of cards.
-    Ids of other stores' requests (or of none) are left out; False when none was left."""
-    wanted = set(request_ids)
-    ours = set(
-        db.session.scalars(
-            select(Request.id).where(Request.id.in_(wanted), Request.store_id == member.store_id)
-        )
-    )
-    if not ours:
+def confirm_many(request_ids: list[int], session_id: str) -> bool:
+    """Note that the handheld signed in as `session_id` (StaffMember.get_id) has these requests.
+    Ids of other stores' requests (or of none) are left out; False when none was left, or when
+    that session has ended."""
+    who = team.session_named(session_id)
+    if who is None:
         return False
-    had = set(
-        db.session.scalars(
-            select(Receipt.request_id).where(
-                Receipt.request_id.in_(ours), Receipt.staff_id == member.id
+    batch, place = _join(who, set(request_ids))
+    if place == 0:
+        _write_as_writer(batch)
+    else:
+        batch.done.wait(timeout=30)
+    return batch.answers.get(place, False)
+
+
+@dataclass
+class _Batch:
+    done: object  # an event of the server's async mode: set once the batch is written
+    wanted: list[tuple[tuple[int, int], set[int]]] = field(default_factory=list)
+    answers: dict[int, bool] = field(default_factory=dict)
+
+
+def _join(who: tuple[int, int], request_ids: set[int]) -> tuple[_Batch, int]:
+    """The open batch, with these receipts in it, and their place in it (0: the writer's)."""
+    state = current_app.extensions.setdefault("receipt_batch", {"lock": threading.Lock()})
+    with state["lock"]:
+        batch = state.get("open")
+        if batch is None:
+            batch = state["open"] = _Batch(done=socketio.server.eio.create_event())
+        batch.wanted.append((who, request_ids))
+        return batch, len(batch.wanted) - 1
+
+
+def _write_as_writer(batch: _Batch) -> None:
+    socketio.sleep(BATCH_SECONDS)  # the rest of the burst joins meanwhile
+    state = current_app.extensions["receipt_batch"]
+    with state["lock"]:
+        state["open"] = None  # who comes now starts the next batch
+    try:
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                _write(batch)
+                break
+            except IntegrityError:
+                db.session.rollback()
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+    finally:
+        batch.done.set()
+
+
+def _write(batch: _Batch) -> None:
+    """One transaction for the whole batch, then one count to each store's boards."""
+    request_ids = set().union(*(ids for _, ids in batch.wanted))
+    staff_ids = {staff_id for (staff_id, _), _ in batch.wanted}
+    store_of = dict(
+        db.session.execute(
+            select(Request.id, Request.store_id).where(Request.id.in_(request_ids))
+        ).all()
+    )
+    members = {
+        staff_id: (version, store_id)
+        for staff_id, version, store_id in db.session.execute(
+            select(StaffMember.id, StaffMember.session_version, StaffMember.store_id).where(
+                StaffMember.id.in_(staff_ids), StaffMember.active
             )
         )
+    }
+    had = set(
+        db.session.execute(
+            select(Receipt.request_id, Receipt.staff_id).where(
+                Receipt.request_id.in_(request_ids), Receipt.staff_id.in_(staff_ids)
+            )
+        ).tuples()
     )
-    new = sorted(ours - had)
-    if new:
-        now = clock.now()
-        db.session.add_all(Receipt(request_id=i, staff_id=member.id, at=now) for i in new)
-        try:
-            db.session.commit()
-        except IntegrityError:  # the same member's two devices at once: take what is left
-            db.session.rollback()
-            return confirm_many(request_ids, member)
-        notify.receipts_changed(member.store_id, new)
-    return True
+    new: dict[tuple[int, int], int] = {}  # (request, staff) → store
+    for place, ((staff_id, version), wanted) in enumerate(batch.wanted):
+        version_and_store = members.get(staff_id)
+        if version_and_store is None or version_and_store[0] != version:
+            batch.answers[place] = False
+            continue
+        ours = {i for i in wanted if store_of.get(i) == version_and_store[1]}
+        batch.answers[place] = bool(ours)
+        new.update({(i, staff_id): version_and_store[1] for i in ours if (i, staff_id) not in had})
+    if not new:
+        return
+    now = clock.now()
+    db.session.add_all(Receipt(request_id=r, staff_id=s, at=now) for r, s in sorted(new))
+    db.session.commit()
+    for store_id in set(new.values()):
+        notify.receipts_changed(store_id, sorted({r for (r, _), s in new.items() if s == store_id}))
 
 
 def count(request_id: int) -> int:

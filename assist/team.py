@@ -117,12 +117,18 @@ def sign_out(member: StaffMember) -> None:
 
 def member_for_session(session_id: str) -> StaffMember | None:
     """The member a session cookie names ("id.version"), if that session has not ended."""
-    staff_id, _, version = session_id.partition(".")
-    staff_id, version = forms.bounded_id(staff_id), forms.bounded_id(version)
-    if staff_id is None or version is None:
+    named = session_named(session_id)
+    if named is None:
         return None
-    member = db.session.get(StaffMember, staff_id)
-    return member if member is not None and member.session_version == version else None
+    member = db.session.get(StaffMember, named[0])
+    return member if member is not None and member.session_version == named[1] else None
+
+
+def session_named(session_id: str) -> tuple[int, int] | None:
+    """(staff id, session version) from a session id ("id.version"), unchecked; None if loose."""
+    staff_id, _, version = str(session_id).partition(".")
+    staff_id, version = forms.bounded_id(staff_id), forms.bounded_id(version)
+    return None if staff_id is None or version is None else (staff_id, version)
 
 
 def _off_duty(member: StaffMember) -> None:

@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import multiprocessing
+import os
 import queue
 import random
 import re
@@ -147,6 +148,19 @@ class BareServer:
         self.process.wait(timeout=10)
 
 
+def _profile(server, seconds: float) -> subprocess.Popen | None:
+    """With BENCH_PROFILE=<dir>, py-spy samples the server through the run's load: collapsed
+    stacks in <dir>/<kind>.txt (flamegraph.pl or speedscope read them)."""
+    folder = os.environ.get("BENCH_PROFILE")
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    out = Path(folder) / f"{server.kind}.txt"
+    command = ["py-spy", "record", "--pid", str(server.pid), "--duration", str(int(seconds)),
+               "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def _cookie(session: requests.Session) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
@@ -169,6 +183,7 @@ class Run:
         sampling = threading.Event()
         sampler = threading.Thread(target=self._sample, args=(sampling,), daemon=True)
         sampler.start()
+        profiler = _profile(self.server, self.seconds)
         period = 60 / (PEAK_CYCLES_PER_ROOM_PER_MINUTE * self.load)
         end = time.time() + self.seconds
         rooms = [
@@ -181,6 +196,8 @@ class Run:
             room.join()
         time.sleep(DRAIN_SECONDS)
         sampling.set()
+        if profiler:
+            profiler.wait()
         records = []
         for pipe in pipes:
             pipe.send("stop")

@@ -2,7 +2,8 @@
 
 `python -m bench.live_bare PORT` serves the same three things the app does for a handheld, with
 no database and no templates: the /staff namespace, POST /emit (the driver's "change", emitted
-to every handheld at once) and GET /staff/queue (a re-read: the ids of the live requests).
+to every handheld at once with a stand-in card of a real card's size, so handhelds swap it in and
+confirm it as they do the app's) and GET /staff/queue (a re-read: the ids of the live requests).
 """
 
 import eventlet
@@ -20,6 +21,7 @@ from assist.server import raise_fd_limit  # noqa: E402
 sio = socketio.Server(async_mode="eventlet", cors_allowed_origins="*")
 live: dict[int, str] = {}
 seq = 0
+CARD_BYTES = 1800  # about what the app's card weighs, markup and all
 
 
 @sio.on("connect", namespace="/staff")
@@ -48,7 +50,7 @@ def http(environ, start_response):
             live.pop(rid, None)
         else:
             live[rid] = action
-        sio.emit("request", {"seq": seq, **change}, namespace="/staff")
+        sio.emit("request", {"seq": seq, **change, "html": _card(rid, action)}, namespace="/staff")
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b"{}"]
     if path == "/staff/queue":
@@ -57,6 +59,14 @@ def http(environ, start_response):
         return [body.encode()]
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found"]
+
+
+def _card(rid: int, action: str) -> str:
+    if action == "completed":
+        return ""
+    confirm = f' data-confirm="{rid}"' if action == "created" else ""
+    head = f'<article id="request-{rid}"{confirm}>'
+    return head + "x" * (CARD_BYTES - len(head) - 10) + "</article>"
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """The handheld: sign-in, duty, and the live queue with one button for the next step."""
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from assist import board, forms, knock, lifecycle, rooms, team
+from assist import board, forms, knock, lifecycle, notify, rooms, team
 from assist.extensions import htmx, limiter
-from assist.models import Duty
+from assist.models import Duty, Request
 from assist.web import show_problem
 
 from . import bp
@@ -77,32 +78,28 @@ def queue():
 @role_required(*EVERYONE)
 def claim(request_id: int):
     """I'm on it. Of two taps at once, one wins; the other is told who."""
-    lifecycle.claim(request_id, current_user)
-    return render_template("staff/_queue.html", **_queue())
+    return _card(lifecycle.claim(request_id, current_user))
 
 
 @bp.post("/requests/<int:request_id>/complete")
 @role_required(*EVERYONE)
 def complete(request_id: int):
     """Done."""
-    lifecycle.complete(request_id, current_user)
-    return render_template("staff/_queue.html", **_queue())
+    return _card(lifecycle.complete(request_id, current_user))
 
 
 @bp.post("/requests/<int:request_id>/knock")
 @role_required(*EVERYONE)
 def knock_at_door(request_id: int):
     """At the door: the room's tablet asks the customer "May we come in?"."""
-    knock.knock(request_id, current_user)
-    return render_template("staff/_queue.html", **_queue())
+    return _card(knock.knock(request_id, current_user))
 
 
 @bp.post("/requests/<int:request_id>/noted")
 @role_required(*EVERYONE)
 def note_left(request_id: int):
     """The consultant has seen that the customer left: the card goes."""
-    knock.note_left(request_id, current_user)
-    return render_template("staff/_queue.html", **_queue())
+    return _card(knock.note_left(request_id, current_user))
 
 
 @bp.post("/duty")
@@ -151,6 +148,12 @@ def _next_page() -> str:
     if wanted.startswith("/staff/") and "//" not in wanted and "\\" not in wanted:
         return wanted
     return url_for("staff.queue_page")
+
+
+def _card(moved: Request) -> str:
+    """The answer to a tap on a card: that card as every handheld now has it (htmx swaps it in
+    place; empty when it has left the queue). The rest of the queue comes by push."""
+    return notify.card(moved, str(get_locale()))
 
 
 def _queue() -> dict:

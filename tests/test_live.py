@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assist import board, clock, lifecycle, notify, pairing, receipts, visits
+from assist import board, clock, lifecycle, notify, pairing, receipts, team, visits
 from assist.extensions import db, socketio
 from assist.forms import MAX_ID
 from assist.models import Kind, Request
@@ -124,6 +124,14 @@ def test_a_bad_receipt_gets_a_plain_no_and_changes_nothing(app, store, payload):
 def test_a_receipt_for_a_request_that_is_not_there_is_a_plain_no(app, store):
     anna = staff_socket(app, store, "Anna Tamm", "1111")
     assert anna.emit("received", {"requests": [MAX_ID]}, namespace="/staff", callback=True) is False
+
+
+def test_a_handheld_whose_session_ended_elsewhere_confirms_nothing(app, store):
+    anna = staff_socket(app, store, "Anna Tamm", "1111")
+    call = ask(store)
+    team.sign_out_everywhere(staff_named(store, "Maria Kask"), staff_named(store, "Anna Tamm").id)
+    assert anna.emit("received", {"requests": [call.id]}, namespace="/staff", callback=True) is False
+    assert receipts.count(call.id) == 0
 
 
 def test_todays_figures_are_computed_once_for_all_boards(app, store, monkeypatch):

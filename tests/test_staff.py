@@ -297,9 +297,11 @@ def test_a_tidy_request_shows_like_any_other(anna, store):
 
 def test_the_claimers_card_comes_first_and_says_so(anna, store):
     older, mine = ask(store, "Room 1"), ask(store, "Room 2")
-    html = htmx_post(anna, f"/staff/requests/{mine.id}/claim").text
+    answer = htmx_post(anna, f"/staff/requests/{mine.id}/claim").text
+    assert list(cards_of(answer)) == [mine.id]  # the tap gets its card back; the rest is pushed
+    html = anna.get("/staff/queue").text
     assert html.index(f'id="request-{mine.id}"') < html.index(f'id="request-{older.id}"')
-    card = cards_of(html)[mine.id]
+    card = cards_of(answer)[mine.id]
     assert f'data-claimed-by="{staff_named(store, "Anna Tamm").id}"' in card
     assert "You are on it" in card and "Done" in card and "I'm on it" not in card
 

@@ -56,6 +56,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--loads", help="multiples of a busy store's peak, e.g. 1,5,10")
     parser.add_argument("--seconds", type=float, help="load time per run")
     parser.add_argument("--servers", default="app,bare", help="app, bare or both")
+    parser.add_argument(
+        "--chain", action="store_true", help="a chain behind nginx instead (bench/live_chain.py)"
+    )
+    parser.add_argument("--stores", type=int, default=50, help="--chain: stores")
+    parser.add_argument("--handhelds", type=int, default=10, help="--chain: handhelds per store")
+    parser.add_argument("--processes", type=int, default=2, help="--chain: server processes")
     args = parser.parse_args(argv)
     quick = args.quick
     args.levels = _ints(args.levels) or ([10, 100, 500] if quick else [10, 100, 500, 2000])
@@ -72,6 +78,13 @@ def _ints(text: str | None) -> list[int]:
 def run(argv: list[str]) -> list[dict]:
     """Every (handhelds, load) pair on each server, alternating; JSON lines, file, table."""
     args = parse(argv)
+    if args.chain:
+        from . import live_chain
+
+        row = live_chain.run(args)
+        _save([row], argv, key="live_chain")
+        print(live_chain.table(row))
+        return [row]
     rows = []
     for handhelds in args.levels:
         for load in args.loads:
@@ -413,10 +426,10 @@ def _percentiles(values: list[float]) -> dict:
     }
 
 
-def _save(rows: list[dict], argv: list[str]) -> None:
+def _save(rows: list[dict], argv: list[str], key: str = "live") -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    saved["live"] = {"command": " ".join(["python -m bench live", *argv]), "runs": rows}
+    saved[key] = {"command": " ".join(["python -m bench live", *argv]), "runs": rows}
     RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
 
 

@@ -1,16 +1,19 @@
-"""`python -m bench.live_seed ROOMS`: give the demo store ROOMS fitting rooms, each with a paired
-tablet, and print the tablets' cookie tokens as JSON ({room_id: token}). Reads DATABASE_URL."""
+"""`python -m bench.live_seed ROOMS [STORES]`: give the demo store ROOMS fitting rooms, each with a
+paired tablet, and print the tablets' cookie tokens as JSON ({room_id: token}). With STORES, the
+chain has that many stores like it (the demo's staff, names and secrets in each) and the JSON is
+{store_id: {room_id: token}}. Reads DATABASE_URL."""
 
 import json
 import sys
 
-from assist import create_app, pairing, rooms
+from assist import create_app, demo, pairing, rooms
 from assist.extensions import db
-from assist.models import FittingRoom, Store
+from assist.models import FittingRoom, StaffMember, Store
+
+ZONES = ["Europe/Tallinn", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Tokyo"]
 
 
-def seed(wanted: int) -> dict[int, str]:
-    store = db.session.query(Store).order_by(Store.id).first()
+def seed(wanted: int, store: Store) -> dict[int, str]:
     have = db.session.query(FittingRoom).filter_by(store_id=store.id).count()
     for n in range(have + 1, wanted + 1):
         rooms.add_room(store.id, f"Room {n}", "Women" if n % 2 else "Men")
@@ -22,7 +25,28 @@ def seed(wanted: int) -> dict[int, str]:
     return tokens
 
 
+def chain(count: int) -> list[Store]:
+    """The demo store and count - 1 more with the same staff."""
+    stores = [demo.seed()]
+    for n in range(len(stores) + 1, count + 1):
+        store = Store(name=f"Store {n}", timezone=ZONES[n % len(ZONES)], language="en")
+        db.session.add(store)
+        db.session.flush()
+        for name, role, secret in demo.STAFF:
+            member = StaffMember(store_id=store.id, name=name, role=role)
+            member.set_secret(secret)
+            db.session.add(member)
+        stores.append(store)
+    db.session.commit()
+    return stores
+
+
 if __name__ == "__main__":
     app = create_app()
     with app.app_context():
-        print(json.dumps(seed(int(sys.argv[1]))))
+        room_count = int(sys.argv[1])
+        if len(sys.argv) > 2:
+            found = {s.id: seed(room_count, s) for s in chain(int(sys.argv[2]))}
+        else:
+            found = seed(room_count, demo.seed())
+        print(json.dumps(found))

@@ -4,6 +4,7 @@ that a test may stop and start again on the same port."""
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 import time
@@ -58,6 +59,11 @@ class RestartableRedis:
             return False
 
 
+def _hard_files_limit() -> int:
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return 1 << 20 if hard == resource.RLIM_INFINITY else hard
+
+
 @dataclass
 class Nginx:
     """nginx with the project's site config, its upstream servers and port replaced."""
@@ -66,6 +72,7 @@ class Nginx:
     backends: list[int]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    connections: int = 1024  # per worker; each proxied connection takes two
 
     @property
     def base_url(self) -> str:
@@ -113,7 +120,8 @@ class Nginx:
         return (
             f"{user}daemon off;\nworker_processes 1;\npid {self.workdir / 'nginx.pid'};\n"
             f"error_log {self.workdir / 'err.log'};\n"
-            "events { worker_connections 1024; }\n"
+            f"worker_rlimit_nofile {min(2 * self.connections, _hard_files_limit())};\n"
+            f"events {{ worker_connections {self.connections}; }}\n"
             "http {\n"
             "    log_format upstreams '$request_uri $upstream_addr';\n"
             f"    access_log {self.workdir / 'access.log'} upstreams;\n{paths}"

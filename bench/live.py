@@ -117,15 +117,7 @@ class AppServer:
 
     def __init__(self, workdir: Path):
         env = server_env(workdir, RECEIPT_WAIT_SECONDS="30")
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.live_seed", str(ROOMS)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        self.tablets = {int(k): v for k, v in json.loads(out.splitlines()[-1]).items()}
+        self.tablets = {int(k): v for k, v in seeded(env, ROOMS).items()}
         self.live = LiveServer(workdir, env)
 
     def start(self) -> None:
@@ -133,9 +125,9 @@ class AppServer:
         self.base_url = self.live.base_url
         self.pid = self.live.process.pid
         people = [Handheld(self.base_url).sign_in(*who) for who in CONSULTANTS]
-        self.staff = [_cookie(h.http) for h in people]
+        self.staff = [cookie_of(h.http) for h in people]
         self.claimer = people[0]
-        self.board = _cookie(Handheld(self.base_url).sign_in(*MANAGER).http)
+        self.board = cookie_of(Handheld(self.base_url).sign_in(*MANAGER).http)
 
     def stop(self) -> None:
         self.live.stop()
@@ -174,7 +166,20 @@ def _profile(server, seconds: float) -> subprocess.Popen | None:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _cookie(session: requests.Session) -> str:
+def seeded(env: dict, *sizes: int) -> dict:
+    """bench/live_seed.py's answer, run against the server's database."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.live_seed", *map(str, sizes)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def cookie_of(session: requests.Session) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
@@ -192,7 +197,7 @@ class Run:
     def go(self) -> dict:
         pipes, procs = self._clients()
         connected = sum(pipe.recv()["connected"] for pipe in pipes)
-        rss_connected = _rss(self.server.pid)
+        rss_connected = rss_mb(self.server.pid)
         sampling = threading.Event()
         sampler = threading.Thread(target=self._sample, args=(sampling,), daemon=True)
         sampler.start()
@@ -240,7 +245,7 @@ class Run:
 
     def _sample(self, stop: threading.Event) -> None:
         while not stop.wait(0.5):
-            self.rss.append(_rss(self.server.pid))
+            self.rss.append(rss_mb(self.server.pid))
 
     def _room(self, room: int, token: str, period: float, end: float) -> None:
         actor = (AppRoom if self.server.kind == "app" else BareRoom)(self, room, token)
@@ -328,10 +333,10 @@ class AppRoom:
         base = run.server.base_url
         self.tablet = requests.Session()
         self.tablet.cookies.set("fra_tablet", token)
-        self.tablet_token = _token(self.tablet.get(base + "/kiosk/", timeout=30).text)
+        self.tablet_token = token_in(self.tablet.get(base + "/kiosk/", timeout=30).text)
         self.staff = requests.Session()
         self.staff.cookies.update(run.server.claimer.http.cookies)
-        self.staff_token = _token(self.staff.get(base + "/staff/", timeout=30).text)
+        self.staff_token = token_in(self.staff.get(base + "/staff/", timeout=30).text)
         self.heard: queue.Queue = queue.Queue()
         self.socket = socketio.Client(reconnection=False)
         self.socket.on("request", self.heard.put, namespace="/kiosk")
@@ -401,14 +406,17 @@ class AppRoom:
         self.staff.close()
 
 
-def _token(page: str) -> str:
+def token_in(page: str) -> str:
     match = TOKEN.search(page)
     return match.group(1) or match.group(2)
 
 
-def _rss(pid: int) -> int:
-    """Resident memory of the server process, in MB."""
-    status = Path(f"/proc/{pid}/status").read_text()
+def rss_mb(pid: int) -> int:
+    """Resident memory of a server process, in MB (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) // 1024
 
 

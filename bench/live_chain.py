@@ -21,8 +21,6 @@ import multiprocessing
 import random
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -33,11 +31,18 @@ import aiohttp
 import requests
 
 from tests.e2e.chain import GUNICORN, Nginx, RestartableRedis
-from tests.e2e.clients import TOKEN
-from tests.e2e.server import ROOT, LiveServer, server_env
+from tests.e2e.server import LiveServer, server_env
 from tests.servers import running_postgres
 
-from .live import PEAK_CYCLES_PER_ROOM_PER_MINUTE, ROOMS, _percentiles
+from .live import (
+    PEAK_CYCLES_PER_ROOM_PER_MINUTE,
+    ROOMS,
+    _percentiles,
+    cookie_of,
+    rss_mb,
+    seeded,
+    token_in,
+)
 from .live_clients import Device
 
 CONSULTANTS = [("Anna Tamm", "1111"), ("Boris Ivanov", "2222"), ("Chen Li", "3333")]
@@ -77,7 +82,7 @@ class Deployment:
             GRACEFUL_TIMEOUT="1",
             RECEIPT_WAIT_SECONDS="30",
         )
-        tokens = _seed(env, store_count)
+        tokens = seeded(env, ROOMS, store_count)
         self.servers = [
             LiveServer(self.workdir, env, command=GUNICORN) for _ in range(self.processes)
         ]
@@ -99,60 +104,31 @@ class Deployment:
         }
         return {"id": store_id, "staff": staff, "rooms": rooms}
 
-    def rss_mb(self) -> int:
+    def servers_rss_mb(self) -> int:
         """Resident memory of every server process (gunicorn's and its worker's), in MB."""
         pids = [s.process.pid for s in self.servers]
         for pid in list(pids):
             children = Path(f"/proc/{pid}/task/{pid}/children")
             if children.exists():
                 pids += [int(c) for c in children.read_text().split()]
-        return sum(_rss(pid) for pid in pids)
-
-
-def _seed(env: dict, store_count: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.live_seed", str(ROOMS), str(store_count)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out.splitlines()[-1])
+        return sum(rss_mb(pid) for pid in pids)
 
 
 def _signed_in(base_url: str, store_id: int, name: str, secret: str) -> dict:
     http = requests.Session()
-    token = _token(http.get(base_url + "/staff/signin", timeout=30).text)
+    token = token_in(http.get(base_url + "/staff/signin", timeout=30).text)
     form = {"store": store_id, "name": name, "secret": secret, "csrf_token": token}
     http.post(base_url + "/staff/signin", data=form, timeout=30).raise_for_status()
     headers = {"X-CSRFToken": token, "HX-Request": "true"}
     http.post(base_url + "/staff/duty", data={"duty": "on"}, headers=headers, timeout=30)
-    return {"cookie": _cookie(http), "token": token}
+    return {"cookie": cookie_of(http), "token": token}
 
 
 def _tablet_session(base_url: str, tablet_token: str) -> dict:
     http = requests.Session()
     http.cookies.set("fra_tablet", tablet_token)
-    token = _token(http.get(base_url + "/kiosk/", timeout=30).text)
-    return {"cookie": _cookie(http), "token": token}
-
-
-def _token(page: str) -> str:
-    match = TOKEN.search(page)
-    return match.group(1) or match.group(2)
-
-
-def _cookie(session: requests.Session) -> str:
-    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-
-
-def _rss(pid: int) -> int:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return 0
-    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) // 1024
+    token = token_in(http.get(base_url + "/kiosk/", timeout=30).text)
+    return {"cookie": cookie_of(http), "token": token}
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -176,13 +152,13 @@ class Chain:
             pipes.append(mine)
             procs.append(proc)
         connected = sum(pipe.recv()["connected"] for pipe in pipes)
-        rss_connected = self.deployment.rss_mb()
+        rss_connected = self.deployment.servers_rss_mb()
         for pipe in pipes:
             pipe.send("go")
         rss = [rss_connected]
         while not all(pipe.poll() for pipe in pipes):
             time.sleep(0.5)
-            rss.append(self.deployment.rss_mb())
+            rss.append(self.deployment.servers_rss_mb())
         parts = [pipe.recv() for pipe in pipes]
         for proc in procs:
             proc.join(timeout=30)

@@ -281,6 +281,13 @@
     navigator.serviceWorker.register(body.dataset.worker, { scope: body.dataset.workerScope })
       .catch(function () { /* no worker (e.g. plain http on a LAN address): no offline shell */ });
   }
+  // A tap on the duty switch before htmx was listening left the radio checked but unsent:
+  // once htmx has processed the page (its DOMContentLoaded listener came first), send it.
+  document.addEventListener("DOMContentLoaded", function () {
+    const duty = document.getElementById("duty");
+    const checked = duty && duty.querySelector("input[name=duty]:checked");
+    if (checked && !checked.closest(".is-chosen") && window.htmx) htmx.trigger(duty, "change");
+  });
   showSound();
   scan();
 })();

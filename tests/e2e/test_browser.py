@@ -51,3 +51,23 @@ def test_a_handheld_confirms_requests_it_finds_on_loading(own_server):
             time.sleep(0.1)
     assert own_server.receipts_of(request_id) == 1
     assert problems == []
+
+
+def test_a_duty_tap_before_the_scripts_ran_is_still_sent(own_server):
+    """On a slow handheld the page shows before its scripts run; a tap on *On duty* then must
+    not be lost. The test holds htmx back until after the tap."""
+    held = []
+    with chromium() as browser:
+        phone = browser.new_page(viewport=PHONE)
+        phone.goto(own_server.base_url + "/staff/signin")
+        phone.fill("#name", "Anna Tamm")
+        phone.fill("#secret", "1111")
+        phone.route("**/vendor/htmx.min.js*", lambda route: held.append(route))
+        phone.click("button:has-text('Sign in')")
+        phone.get_by_text("On duty").click()  # htmx is not there yet
+        assert held, "htmx was not held back: the tap came after the scripts"
+        for route in held:
+            route.continue_()
+        expect(phone.locator("#duty .is-chosen")).to_have_text("On duty")
+        phone.reload()
+        expect(phone.locator("#duty .is-chosen")).to_have_text("On duty")  # saved, not only shown

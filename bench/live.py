@@ -161,7 +161,9 @@ def _profile(server, seconds: float) -> subprocess.Popen | None:
         return None
     Path(folder).mkdir(parents=True, exist_ok=True)
     out = Path(folder) / f"{server.kind}.txt"
-    command = ["py-spy", "record", "--pid", str(server.pid), "--duration", str(int(seconds)),
+    venvs = Path(sys.executable).with_name("py-spy")  # the venv's, also when not on PATH
+    py_spy = str(venvs) if venvs.exists() else "py-spy"
+    command = [py_spy, "record", "--pid", str(server.pid), "--duration", str(int(seconds)),
                "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -22,6 +22,7 @@ import os
 import queue
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -63,6 +64,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--handhelds", type=int, default=10, help="--chain: handhelds per store")
     parser.add_argument("--processes", type=int, default=2, help="--chain: server processes")
     args = parser.parse_args(argv)
+    if os.environ.get("BENCH_PROFILE") and not _py_spy():
+        parser.error("BENCH_PROFILE needs py-spy: pip install -r requirements-dev.txt")
     quick = args.quick
     args.levels = _ints(args.levels) or ([10, 100, 500] if quick else [10, 100, 500, 2000])
     args.loads = _ints(args.loads) or ([1, 10] if quick else [1, 5, 10])
@@ -161,11 +164,15 @@ def _profile(server, seconds: float) -> subprocess.Popen | None:
         return None
     Path(folder).mkdir(parents=True, exist_ok=True)
     out = Path(folder) / f"{server.kind}.txt"
-    venvs = Path(sys.executable).with_name("py-spy")  # the venv's, also when not on PATH
-    py_spy = str(venvs) if venvs.exists() else "py-spy"
-    command = [py_spy, "record", "--pid", str(server.pid), "--duration", str(int(seconds)),
+    command = [_py_spy(), "record", "--pid", str(server.pid), "--duration", str(int(seconds)),
                "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _py_spy() -> str | None:
+    """py-spy from the venv (also when the venv is not on PATH), else from PATH."""
+    venvs = Path(sys.executable).with_name("py-spy")
+    return str(venvs) if venvs.exists() else shutil.which("py-spy")
 
 
 def seeded(env: dict, *sizes: int) -> dict:

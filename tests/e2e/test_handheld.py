@@ -149,22 +149,29 @@ def new_request(tablet: Tablet, kind: str = "consultant", **fields) -> None:
 
 
 def cards(page) -> list[dict]:
-    """Each card of the queue, top to bottom, as the person sees it."""
-    return page.eval_on_selector_all(
-        "#queue .ticket",
-        """cards => cards.map(card => {
-            const box = card.getBoundingClientRect();
-            const room = card.querySelector('.ticket__room');
-            return {id: Number(card.dataset.request), group: card.dataset.group,
-                    state: card.dataset.state, claimedBy: card.dataset.claimedBy,
-                    top: box.top, bottom: box.bottom, mine: card.classList.contains('is-mine'),
-                    roomOneLine: room.getClientRects().length === 1
-                        && room.offsetHeight < 2 * parseFloat(getComputedStyle(room).lineHeight),
-                    room: [room.textContent, room.getClientRects().length, room.offsetHeight,
-                           getComputedStyle(room).lineHeight],
-                    isNew: card.classList.contains('is-new')};
-        })""",
+    """Each card of the queue, top to bottom, as the person sees it: measured in the same
+    moment as the check that every card is laid out (a card being put in its place is briefly
+    out of the layout, and a push may move one between two separate looks)."""
+    measured = page.wait_for_function(
+        """() => {
+            const cards = [...document.querySelectorAll('#queue .ticket')];
+            const rooms = cards.map(card => card.querySelector('.ticket__room'));
+            if (!rooms.every(room => room && room.getClientRects().length > 0)) return null;
+            return cards.map((card, n) => {
+                const box = card.getBoundingClientRect();
+                const room = rooms[n];
+                return {id: Number(card.dataset.request), group: card.dataset.group,
+                        state: card.dataset.state, claimedBy: card.dataset.claimedBy,
+                        top: box.top, bottom: box.bottom, mine: card.classList.contains('is-mine'),
+                        roomOneLine: room.getClientRects().length === 1 && room.offsetHeight
+                            < 2 * parseFloat(getComputedStyle(room).lineHeight),
+                        room: [room.textContent, room.getClientRects().length, room.offsetHeight,
+                               getComputedStyle(room).lineHeight],
+                        isNew: card.classList.contains('is-new')};
+            });
+        }"""
     )
+    return measured.json_value()
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +203,6 @@ def language(request, server):
 def test_at_least_four_cards_fit_customers_first_mine_first(busy_store, handheld, language):
     handheld.reload()
     expect(handheld.locator("#queue .ticket")).to_have_count(len(busy_store["all"]))
-    # every card laid out (a card being put in its place is briefly out of the layout)
-    handheld.wait_for_function(
-        "[...document.querySelectorAll('#queue .ticket__room')]"
-        ".every(room => room.getClientRects().length > 0)"
-    )
     shown = cards(handheld)
     bar = handheld.locator("#below")
     expect(bar).to_be_visible()  # with nine cards, some wait out of sight

@@ -57,14 +57,19 @@ def seed() -> Store:
     db.session.add(store)
     db.session.flush()
     db.session.add_all(FittingRoom(store_id=store.id, area=a, name=n) for a, n in ROOMS)
-    for name, role, secret in STAFF:
-        member = StaffMember(store_id=store.id, name=name, role=role)
-        member.set_secret(secret)
-        db.session.add(member)
+    add_staff(store)
     add_default_menus(store)
     db.session.add_all(_catalogue(store))
     db.session.commit()
     return store
+
+
+def add_staff(store: Store) -> None:
+    """The demo's people, with their PINs and passwords, in this store."""
+    for name, role, secret in STAFF:
+        member = StaffMember(store_id=store.id, name=name, role=role)
+        member.set_secret(secret)
+        db.session.add(member)
 
 
 def add_default_menus(store: Store) -> None:

@@ -52,7 +52,10 @@ def staff_languages(store: Store) -> list[str]:
 
 def device_language(store: Store, locale: str) -> str:
     """The language room a staff device joins: its page's, when cards are made in it."""
-    languages = staff_languages(store)
+    return _language_among(staff_languages(store), store, locale)
+
+
+def _language_among(languages: list[str], store: Store, locale: str) -> str:
     if locale in languages:
         return locale
     return store.language if store.language in languages else languages[0]
@@ -67,15 +70,15 @@ def request_changed(request: Request, event: RequestEvent) -> None:
     socketio.sleep(0)
 
 
-def card(request: Request, language: str) -> str:
+def card(request: Request, locale: str) -> str:
     """The card as the store's handhelds were just sent it, for the answer to the tap that moved
-    it ("" once it has left the handheld): the render of the push when this request made one."""
-    language = device_language(request.room.store, language)
-    made = g.get("cards", {}).get((request.id, language))
-    if made is not None:
-        return made
-    live = board.live_request(request) if request.on_handheld else None
-    return _render_card(live, language) if live else ""
+    it ("" once it has left the handheld): the push's own render ({language: card}) when this
+    request made one, so the answer costs no second render and no second look at languages."""
+    store = request.room.store
+    pushed = g.get("cards", {}).get(request.id)
+    if pushed is not None:
+        return pushed[_language_among(list(pushed), store, locale)]
+    return _card_html(_live(request), device_language(store, locale))
 
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
@@ -85,21 +88,29 @@ def escalated(request: Request, event: RequestEvent, level: int) -> None:
 
 def _to_staff(name: str, request: Request, payload: dict) -> None:
     """One render per language in use, each emitted to that language's room of the store."""
-    live = board.live_request(request) if request.on_handheld else None
+    live = _live(request)
+    rendered = {}
     for language in staff_languages(request.room.store):
-        html = _render_card(live, language) if live else ""
-        if has_request_context():
-            g.setdefault("cards", {})[(request.id, language)] = html
+        html = rendered[language] = _card_html(live, language)
         socketio.emit(
             name,
             {**payload, "html": html},
             to=language_room(request.store_id, language),
             namespace=STAFF_NAMESPACE,
         )
+    if has_request_context():  # the tap that made the change is answered with these
+        g.setdefault("cards", {})[request.id] = rendered
 
 
-def _render_card(live: "board.LiveRequest", language: str) -> str:
-    """The card as every handheld shows it; nothing in it depends on who is looking."""
+def _live(request: Request) -> "board.LiveRequest | None":
+    return board.live_request(request) if request.on_handheld else None
+
+
+def _card_html(live: "board.LiveRequest | None", language: str) -> str:
+    """The card as every handheld shows it ("" once it has left the handheld); nothing in it
+    depends on who is looking."""
+    if live is None:
+        return ""
     with _request_for_links(), force_locale(language):
         return render_template(CARD_TEMPLATE, live=live)
 

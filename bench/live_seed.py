@@ -8,7 +8,7 @@ import sys
 
 from assist import create_app, demo, pairing, rooms
 from assist.extensions import db
-from assist.models import FittingRoom, StaffMember, Store
+from assist.models import FittingRoom, Store
 
 ZONES = ["Europe/Tallinn", "Europe/Berlin", "Europe/London", "America/New_York", "Asia/Tokyo"]
 
@@ -32,10 +32,7 @@ def chain(count: int) -> list[Store]:
         store = Store(name=f"Store {n}", timezone=ZONES[n % len(ZONES)], language="en")
         db.session.add(store)
         db.session.flush()
-        for name, role, secret in demo.STAFF:
-            member = StaffMember(store_id=store.id, name=name, role=role)
-            member.set_secret(secret)
-            db.session.add(member)
+        demo.add_staff(store)
         stores.append(store)
     db.session.commit()
     return stores

@@ -53,7 +53,7 @@ def requests_csv(scope: metrics.Scope) -> Iterator[str]:
         Request.closed_at,
         (Request.acknowledge_ms / 1000.0).label("seconds_to_acknowledge"),
         (Request.complete_ms / 1000.0).label("seconds_to_complete"),
-        case((metrics.within_standard(), "yes"), else_="no").label("within_standard"),
+        case((metrics.within_standard(scope), "yes"), else_="no").label("within_standard"),
         Request.local_day,
     ]
     query = (

@@ -147,6 +147,26 @@ def test_an_empty_period_has_zero_counts_and_no_times(shop):
     assert report.staffing.handle_seconds == 135  # (60+120+240+120) / 4, the standard's
 
 
+def test_the_target_staffing_must_meet_is_the_shortest_among_what_was_asked(any_db_app):
+    """The histogram's line and staffing's goal: the shortest acknowledge target among the kinds
+    (of each store) requested in the period; among all customer kinds when none was."""
+    shop, other = store_with("Tallinn", TALLINN), store_with("New York", NEW_YORK, ("Fit A",))
+    set_standard(shop, Kind.CONSULTANT, 20, 90)  # shortest, but nobody in Tallinn asks for one
+    set_standard(shop, Kind.DRINK, 45, 300)
+    set_standard(other, Kind.SIZE, 30, 180)
+    day = date(2026, 5, 4)
+    assert metrics.acknowledge_target(scope(shop, day)) == 20  # nothing asked: all kinds
+    request_at(rooms_of(shop)[0], utc(2026, 5, 4, 9), Kind.DRINK, acknowledged=10)
+    request_at(rooms_of(other)[0], utc(2026, 5, 4, 15), Kind.SIZE, acknowledged=10)
+    request_at(rooms_of(other)[0], utc(2026, 5, 4, 16), Kind.AMENITY, acknowledged=10)
+    db.session.commit()
+    assert metrics.acknowledge_target(scope(shop, day)) == 45
+    assert metrics.acknowledge_target(scope(other, day)) == 30
+    chain = metrics.Scope((shop, other), day, day, True)
+    assert metrics.acknowledge_target(chain) == 30  # not Tallinn's 20 s: nobody asked for it
+    assert metrics.acknowledge_target(scope(other, day + timedelta(days=1))) == 30
+
+
 def test_within_standard_needs_both_targets_including_the_stores_own(shop):
     room = rooms_of(shop)[0]
     set_standard(shop, Kind.DRINK, 30, 600)

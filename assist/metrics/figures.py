@@ -5,6 +5,7 @@ from collections import Counter, namedtuple
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from operator import add
 
 from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -13,7 +14,6 @@ from .. import clock, standards
 from ..extensions import db
 from ..models import (
     CUSTOMER_KINDS,
-    LIVE_STATES,
     FittingRoom,
     Kind,
     Rating,
@@ -247,7 +247,7 @@ def pending(scope: Scope, customer: bool | None = True) -> list:
         Request.created_at,
         Request.acknowledge_ms,
         customer=customer,
-    ).where(Request.state.in_(LIVE_STATES))
+    ).where(Request.is_live)
     rows = db.session.execute(query).all()
     targets = {store_id: standards.targets(store_id) for store_id in {r.store_id for r in rows}}
     now = clock.now()
@@ -270,20 +270,17 @@ def slots(scope: Scope) -> dict[tuple, Counted]:
     hour): one GROUP BY pass from which the per-kind figures, the heat map and the trend are
     all summed (a month of one store is at most a few thousand rows)."""
     keys = (Request.kind, Request.local_day, Request.local_weekday, Request.local_hour)
-    query = sql.requests_in(scope, *keys, *sql.outcomes()).group_by(*keys)
+    query = sql.requests_in(scope, *keys, *sql.outcomes(scope)).group_by(*keys)
     return {tuple(row[:4]): Counted(*row[4:]) for row in sql.rows_of(query)}
 
 
 def _summed(counted: dict[tuple, Counted], key) -> dict[object, Counted]:
     """The slots' counts added up by key(slot)."""
-    sums: dict[object, list[int]] = {}
+    sums: dict[object, tuple[int, ...]] = {}
     for slot, row in counted.items():
-        total = sums.get(key(slot))
-        if total is None:
-            sums[key(slot)] = list(row)
-        else:
-            for n, value in enumerate(row):
-                total[n] += value
+        k = key(slot)
+        total = sums.get(k)
+        sums[k] = row if total is None else tuple(map(add, total, row))
     return {k: Counted(*v) for k, v in sums.items()}
 
 
@@ -303,7 +300,7 @@ def customer_times(scope: Scope) -> Times:
     come from these two GROUP BY passes."""
     acknowledge_ms = Request.acknowledge_ms
     second = sql.whole_seconds(acknowledge_ms)
-    in_time = sql.count_if(acknowledge_ms <= sql.target_ms(0))
+    in_time = sql.count_if(acknowledge_ms <= sql.target_ms(scope, "acknowledge"))
     query = (
         sql.requests_in(scope, Request.kind, second, func.count(), in_time)
         .where(acknowledge_ms.is_not(None))
@@ -371,25 +368,16 @@ def _durations(counted: list[tuple[int, int]] | None) -> Durations:
 def tidy(scope: Scope) -> TidyFigures:
     """Tidy tasks on their own line: how many rooms were turned around, how long it took
     against the tidy standard, how many the next customer found untidied (skipped)."""
-    row = db.session.execute(sql.requests_in(scope, *sql.outcomes(), customer=False)).one()
+    counted, seconds = outcomes_and_seconds(  # tidy is the one kind: grouped by it, one group
+        scope, Request.kind, Request.complete_ms, customer=False
+    )
     live = pending(scope, customer=False)
-    times = _times(scope, Request.complete_ms, customer=False).get(None, Durations())
-    targets = {standards.targets(store.id)[Kind.TIDY] for store in scope.stores}
+    targets = {scope.targets[store.id][Kind.TIDY] for store in scope.stores}
     return TidyFigures(
-        **_outcomes(row, len(live)).__dict__,
-        complete=times,
+        **_outcomes(counted.get(Kind.TIDY), len(live)).__dict__,
+        complete=_durations(seconds.get(Kind.TIDY)),
         targets=tuple(sorted(targets, key=lambda t: (t.acknowledge_within, t.complete_within))),
     )
-
-
-def _times(scope, milliseconds, group=None, customer=True) -> dict[object, Durations]:
-    found = sql.percentiles(
-        scope, milliseconds, milliseconds.is_not(None), group, customer=customer
-    )
-    return {
-        (Kind(k) if group is not None else k): Durations(*(_seconds(v) for v in values))
-        for k, values in found.items()
-    }
 
 
 def _seconds(milliseconds: float | None) -> float | None:
@@ -497,20 +485,32 @@ def outcomes_and_medians(
     scope: Scope, group: ColumnElement, *where: ColumnElement
 ) -> tuple[dict[object, Counted], dict[object, tuple[float, ...]]]:
     """Per `group`, the customer requests' outcomes and their median time to acknowledge (in
-    milliseconds), from one GROUP BY pass over (group, whole second to acknowledge)."""
-    second = sql.whole_seconds(Request.acknowledge_ms)
-    query = sql.requests_in(scope, group, second, *sql.outcomes()).where(*where)
+    milliseconds)."""
+    counted, seconds = outcomes_and_seconds(scope, group, Request.acknowledge_ms, *where)
+    medians = {g: sql.percentiles_of(pairs, (sql.MEDIAN,)) for g, pairs in seconds.items()}
+    return counted, medians
+
+
+def outcomes_and_seconds(
+    scope: Scope,
+    group: ColumnElement,
+    milliseconds: ColumnElement,
+    *where: ColumnElement,
+    customer: bool | None = True,
+) -> tuple[dict[object, Counted], dict[object, list[tuple[int, int]]]]:
+    """Per `group`, the requests' outcomes, and how many took each whole second of a time in
+    milliseconds ((second, count) pairs), from one GROUP BY pass over (group, second)."""
+    second = sql.whole_seconds(milliseconds)
+    query = sql.requests_in(scope, group, second, *sql.outcomes(scope), customer=customer)
     sums: dict[object, list[int]] = {}
     seconds: dict[object, list[tuple[int, int]]] = {}
-    for g, value, *counts in sql.rows_of(query.group_by(group, second)):
+    for g, value, *counts in sql.rows_of(query.where(*where).group_by(group, second)):
         total = sums.setdefault(g, [0] * len(counts))
         for n, count in enumerate(counts):
             total[n] += count
-        if value is not None:  # not acknowledged: counted, but no time to acknowledge
+        if value is not None:  # not measured: counted, but without a time
             seconds.setdefault(g, []).append((int(value), counts[0]))
-    counted = {g: Counted(*total) for g, total in sums.items()}
-    medians = {g: sql.percentiles_of(found, (sql.MEDIAN,)) for g, found in seconds.items()}
-    return counted, medians
+    return {g: Counted(*total) for g, total in sums.items()}, seconds
 
 
 def _room_labels(ids: set[int]) -> dict[int, tuple[str, str]]:

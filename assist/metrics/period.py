@@ -3,13 +3,14 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from .. import localtime
+from .. import localtime, standards
 from ..errors import Refused
-from ..models import Store
+from ..models import Kind, Store
 
 MAX_PERIOD_DAYS = 3 * 366
 DEFAULT_PERIOD_DAYS = 7
@@ -38,6 +39,11 @@ class Scope:
     @property
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    @cached_property
+    def targets(self) -> dict[int, dict[Kind, standards.Target]]:
+        """Each store's standards, per kind, as they are now (read once per report)."""
+        return {store.id: standards.targets(store.id) for store in self.stores}
 
     @property
     def store(self) -> Store | None:

@@ -11,12 +11,12 @@
 - Beyond what the model can advise (more than staffing.MAX_AGENTS consultants), the hour says so.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from .. import clock, localtime, staffing, standards
 from ..extensions import db
@@ -143,14 +143,22 @@ def handling_time(scope: Scope, store: Store) -> Handling:
 def acknowledge_target(scope: Scope) -> int:
     """The shortest acknowledge target among the customer kinds requested in the period
     (among all customer kinds when nothing was requested): what staffing must meet, and the
-    line on the histogram."""
-    targets = {store.id: standards.targets(store.id) for store in scope.stores}
-    requested = db.session.execute(
-        sql.requests_in(scope, Request.store_id, Request.kind).distinct()
-    )
-    chosen = [targets[store_id][Kind(kind)] for store_id, kind in requested]
-    chosen = chosen or [t[k] for t in targets.values() for k in CUSTOMER_KINDS]
-    return min(t.acknowledge_within for t in chosen)
+    line on the histogram. Asked target by target, shortest first: usually the first one
+    was requested, and one look at the index says so."""
+    pairs_by_target: dict[int, list[tuple[int, Kind]]] = defaultdict(list)
+    for store_id, targets in scope.targets.items():
+        for kind in CUSTOMER_KINDS:
+            pairs_by_target[targets[kind].acknowledge_within].append((store_id, kind))
+    for seconds in sorted(pairs_by_target):
+        if _requested(scope, pairs_by_target[seconds]):
+            return seconds
+    return min(pairs_by_target, default=standards.DEFAULT_TARGETS[Kind.CONSULTANT][0])
+
+
+def _requested(scope: Scope, pairs: list[tuple[int, Kind]]) -> bool:
+    """Whether the period has any request of these (store, kind) pairs."""
+    asked = or_(*(and_(Request.store_id == s, Request.kind == k) for s, k in pairs))
+    return db.session.scalar(select(sql.requests_in(scope, Request.kind).where(asked).exists()))
 
 
 def _staffed(scope: Scope) -> dict[tuple[int, int], float]:

@@ -263,15 +263,35 @@ def _pending_by(rows, attribute: str) -> Counter:
 
 _COUNTED = ("count", "within", "cancelled", "abandoned", "left", "skipped", "completed")
 Counted = namedtuple("Counted", _COUNTED)  # a row of sql.outcomes(), or several summed
+# The counts that are one state each, named as the state: where each is in a Counted.
+_ENDED = {state: _COUNTED.index(state) for state in _COUNTED[2:]}
 
 
 def slots(scope: Scope) -> dict[tuple, Counted]:
     """The scope's customer requests counted by how they ended, per (kind, local day, weekday,
     hour): one GROUP BY pass from which the per-kind figures, the heat map and the trend are
-    all summed (a month of one store is at most a few thousand rows)."""
-    keys = (Request.kind, Request.local_day, Request.local_weekday, Request.local_hour)
-    query = sql.requests_in(scope, *keys, *sql.outcomes(scope)).group_by(*keys)
-    return {tuple(row[:4]): Counted(*row[4:]) for row in sql.rows_of(query)}
+    all summed (a month of one store is at most a few thousand rows). The database groups in
+    the report index's order, state included, so for one store it counts as it reads instead
+    of sorting; the states become the outcome counts here."""
+    keys = (
+        Request.local_day,
+        Request.kind,
+        Request.state,
+        Request.local_weekday,
+        Request.local_hour,
+    )
+    within = sql.count_if(sql.within_standard(scope))
+    query = sql.requests_in(scope, *keys, func.count(), within).group_by(*keys)
+    sums: dict[tuple, list[int]] = {}
+    for day, kind, state, weekday, hour, count, met in sql.rows_of(query):
+        total = sums.get((kind, day, weekday, hour))
+        if total is None:
+            total = sums[kind, day, weekday, hour] = [0] * len(_COUNTED)
+        total[0] += count
+        total[1] += met
+        if state in _ENDED:
+            total[_ENDED[state]] += count
+    return {slot: Counted(*total) for slot, total in sums.items()}
 
 
 def _summed(counted: dict[tuple, Counted], key) -> dict[object, Counted]:

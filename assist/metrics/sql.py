@@ -16,7 +16,9 @@ P90 = Fraction(9, 10)
 
 
 def count_if(condition: ColumnElement) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """How many of the group's rows meet the condition (0, never NULL), as an aggregate FILTER:
+    the same on SQLite (3.30+) and PostgreSQL, and cheaper than a SUM over a CASE."""
+    return func.count().filter(condition)
 
 
 def _int(number: int) -> ColumnElement:
@@ -29,32 +31,29 @@ def target_ms(scope: Scope, step: str) -> ColumnElement:
     standard for its kind. Written out as a CASE over the scope's standards (a handful of
     literals, the most common one as ELSE), so that no row of a long history has to be joined
     with the standards table, and few rows need more than one comparison."""
-    stores_by_target: dict[int, list[tuple[int, Kind]]] = defaultdict(list)
+    chosen: dict[int, dict[Kind, list[int]]] = defaultdict(lambda: defaultdict(list))
     for store_id, targets in scope.targets.items():
         for kind, target in targets.items():
-            stores_by_target[getattr(target, f"{step}_within")].append((store_id, kind))
-    usual = max(stores_by_target, key=lambda s: len(stores_by_target[s]), default=0)  # 0: no store
+            chosen[getattr(target, f"{step}_within")][kind].append(store_id)
+    usual = max(chosen, key=lambda s: sum(map(len, chosen[s].values())), default=0)  # 0: no store
     whens = [
-        (_any_of(pairs, len(scope.targets) == 1), _int(1000 * seconds))
-        for seconds, pairs in sorted(stores_by_target.items())
+        (_any_of(chosen[seconds], len(scope.targets)), _int(1000 * seconds))
+        for seconds in sorted(chosen)
         if seconds != usual
     ]
     return case(*whens, else_=_int(1000 * usual)) if whens else _int(1000 * usual)
 
 
-def _any_of(pairs: list[tuple[int, Kind]], one_store: bool) -> ColumnElement:
-    """SQL: the request is of one of these (store, kind) pairs."""
-    if one_store:
-        return Request.kind.in_([kind for _store, kind in pairs])
-    kinds_by_store: dict[int, list[Kind]] = defaultdict(list)
-    for store_id, kind in pairs:
-        kinds_by_store[store_id].append(kind)
-    return or_(
-        *(
-            and_(Request.store_id == store_id, Request.kind.in_(kinds))
-            for store_id, kinds in kinds_by_store.items()
-        )
-    )
+def _any_of(stores_by_kind: dict[Kind, list[int]], store_count: int) -> ColumnElement:
+    """SQL: the request is of one of these kinds, at one of the stores listed for its kind
+    (at any store, for a kind listed with every store of the scope)."""
+    everywhere = [kind for kind, ids in stores_by_kind.items() if len(ids) == store_count]
+    somewhere = [
+        and_(Request.kind == kind, Request.store_id.in_(ids))
+        for kind, ids in stores_by_kind.items()
+        if len(ids) < store_count
+    ]
+    return or_(*([Request.kind.in_(everywhere)] if everywhere else []), *somewhere)
 
 
 def within_standard(scope: Scope) -> ColumnElement:

@@ -26,6 +26,7 @@ from assist.extensions import socketio  # noqa: E402
 app = create_app()
 if os.environ.get("BEHIND_PROXY") == "1":  # nginx (deploy/): the client's address and scheme
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+server.settle()
 
 if __name__ == "__main__":
     # Thousands of devices per process: each WebSocket holds a file descriptor (assist/server.py).

@@ -6,6 +6,7 @@ limit of 1,024 open files, and more than eventlet's default cap of 1,024 connect
 """
 
 import contextlib
+import gc
 import resource
 from collections.abc import Mapping
 
@@ -28,6 +29,14 @@ def raise_fd_limit(wanted: int = MAX_CONNECTIONS + 1_000) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
         return ceiling
     return soft
+
+
+def settle() -> None:
+    """Once the app is loaded: its modules, models and caches live as long as the process, so
+    they leave the garbage collector's sight (gc.freeze). A full collection then scans only what
+    requests create. Before, each one scanned the loaded app's ~150,000 objects for ~60 ms, a
+    stall that fell on whichever report page or device's nudge was being served."""
+    gc.freeze()
 
 
 def run_options(async_mode: str, environ: Mapping[str, str]) -> dict:

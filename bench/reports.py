@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, select, text
 
-from assist import create_app
+from assist import create_app, server
 from assist.config import Config
 from assist.extensions import db
 from assist.models import FittingRoom, Kind, Role, StaffMember, Store
@@ -407,6 +407,7 @@ def _page(client, store: str, first: date, last: date) -> float:
 
 
 def timings(app, chain: list[Store]) -> dict:
+    server.settle()  # what wsgi.py does once the app is loaded
     client = _admin_client(app)
     _page(client, str(chain[0].id), *MONTH)  # warm the templates and the caches
     months = [_page(client, str(store.id), *MONTH) for store in chain[:STORE_MONTH_SAMPLES]]

@@ -98,8 +98,28 @@ def kind_icon(kind) -> str:
     return KIND_ICONS.get(kind, "•")
 
 
+# How good a share within standard is, as the class that colours it: each band's lowest share,
+# best first. The reports' legends are written from this.
+SHARE_BANDS = (("good", 0.9), ("fair", 0.75), ("poor", 0.5), ("bad", 0.0))
+
+
+def share_band(share: float | None) -> str:
+    if share is None:
+        return "none"
+    return next(band for band, lowest in SHARE_BANDS if share >= lowest)
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage, "—" when there is nothing to share."""
+    return "—" if share is None else f"{float(share) * 100:.0f} %"
+
+
 def init_app(app: Flask) -> None:
+    # Plain functions, not template macros: the reports call them for every cell and row.
     app.jinja_env.globals.update(
+        band=share_band,
+        pct=percent,
+        share_bands=SHARE_BANDS,
         kind_label=kind_label,
         kind_icon=kind_icon,
         state_label=state_label,

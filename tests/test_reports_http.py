@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from assist import labels
 from assist.extensions import db
 from assist.models import FittingRoom, Kind, Role, State
 
@@ -54,6 +55,10 @@ def test_the_page_shows_figures_charts_and_tables(manager, history):
     assert "0.5 × share within standard" in page
     # Both requests of 03:30 (summer time, then winter time) land in Sunday's hour 03.
     assert re.search(r"Sun 03:00–04:00: 2 requests", page)
+    # One of the three scored requests met the standard: 33 %, coloured as the lowest band;
+    # the heat map's legend gives the bands' thresholds from the code that colours.
+    assert "report-card--bad" in page and "33 %" in page
+    assert all(f"≥ {lowest * 100:.0f} %" in page for _band, lowest in labels.SHARE_BANDS[:-1])
 
 
 def test_the_page_obeys_the_content_security_policy(manager, history):

@@ -2,6 +2,7 @@
 their stamped local day, the standard each request is held to, and percentiles by rank."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from fractions import Fraction
 
 from sqlalchemy import Integer, and_, case, func, literal_column, or_, select
@@ -31,27 +32,37 @@ def target_ms(scope: Scope, step: str) -> ColumnElement:
     standard for its kind. Written out as a CASE over the scope's standards (a handful of
     literals, the most common one as ELSE), so that no row of a long history has to be joined
     with the standards table, and few rows need more than one comparison."""
-    chosen: dict[int, dict[Kind, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for store_id, targets in scope.targets.items():
-        for kind, target in targets.items():
-            chosen[getattr(target, f"{step}_within")][kind].append(store_id)
+    chosen = stores_by_target(scope, step)
     usual = max(chosen, key=lambda s: sum(map(len, chosen[s].values())), default=0)  # 0: no store
     whens = [
-        (_any_of(chosen[seconds], len(scope.targets)), _int(1000 * seconds))
+        (any_of(scope, chosen[seconds]), _int(1000 * seconds))
         for seconds in sorted(chosen)
         if seconds != usual
     ]
     return case(*whens, else_=_int(1000 * usual)) if whens else _int(1000 * usual)
 
 
-def _any_of(stores_by_kind: dict[Kind, list[int]], store_count: int) -> ColumnElement:
+def stores_by_target(
+    scope: Scope, step: str, kinds: Iterable[Kind] = Kind
+) -> dict[int, dict[Kind, list[int]]]:
+    """The scope's targets in seconds to "acknowledge" or to "complete", each with the kinds
+    that have it and, per kind, the stores that set it so."""
+    chosen: dict[int, dict[Kind, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for store_id, targets in scope.targets.items():
+        for kind in kinds:
+            chosen[getattr(targets[kind], f"{step}_within")][kind].append(store_id)
+    return chosen
+
+
+def any_of(scope: Scope, stores_by_kind: dict[Kind, list[int]]) -> ColumnElement:
     """SQL: the request is of one of these kinds, at one of the stores listed for its kind
     (at any store, for a kind listed with every store of the scope)."""
-    everywhere = [kind for kind, ids in stores_by_kind.items() if len(ids) == store_count]
+    every = len(scope.targets)
+    everywhere = [kind for kind, ids in stores_by_kind.items() if len(ids) == every]
     somewhere = [
         and_(Request.kind == kind, Request.store_id.in_(ids))
         for kind, ids in stores_by_kind.items()
-        if len(ids) < store_count
+        if len(ids) < every
     ]
     return or_(*([Request.kind.in_(everywhere)] if everywhere else []), *somewhere)
 

@@ -11,12 +11,12 @@
 - Beyond what the model can advise (more than staffing.MAX_AGENTS consultants), the hour says so.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from .. import clock, localtime, staffing, standards
 from ..extensions import db
@@ -145,20 +145,12 @@ def acknowledge_target(scope: Scope) -> int:
     (among all customer kinds when nothing was requested): what staffing must meet, and the
     line on the histogram. Asked target by target, shortest first: usually the first one
     was requested, and one look at the index says so."""
-    pairs_by_target: dict[int, list[tuple[int, Kind]]] = defaultdict(list)
-    for store_id, targets in scope.targets.items():
-        for kind in CUSTOMER_KINDS:
-            pairs_by_target[targets[kind].acknowledge_within].append((store_id, kind))
-    for seconds in sorted(pairs_by_target):
-        if _requested(scope, pairs_by_target[seconds]):
+    chosen = sql.stores_by_target(scope, "acknowledge", CUSTOMER_KINDS)
+    for seconds in sorted(chosen):
+        asked = sql.requests_in(scope, Request.kind).where(sql.any_of(scope, chosen[seconds]))
+        if db.session.scalar(select(asked.exists())):
             return seconds
-    return min(pairs_by_target, default=standards.DEFAULT_TARGETS[Kind.CONSULTANT][0])
-
-
-def _requested(scope: Scope, pairs: list[tuple[int, Kind]]) -> bool:
-    """Whether the period has any request of these (store, kind) pairs."""
-    asked = or_(*(and_(Request.store_id == s, Request.kind == k) for s, k in pairs))
-    return db.session.scalar(select(sql.requests_in(scope, Request.kind).where(asked).exists()))
+    return min(chosen, default=standards.DEFAULT_TARGETS[Kind.CONSULTANT][0])
 
 
 def _staffed(scope: Scope) -> dict[tuple[int, int], float]:

@@ -281,9 +281,11 @@
     navigator.serviceWorker.register(body.dataset.worker, { scope: body.dataset.workerScope })
       .catch(function () { /* no worker (e.g. plain http on a LAN address): no offline shell */ });
   }
-  // A tap on the duty switch before htmx was listening left the radio checked but unsent:
-  // once htmx has processed the page (its DOMContentLoaded listener came first), send it.
+  // Once htmx has processed the page (its DOMContentLoaded listener came first): the cards'
+  // buttons take taps (staff.css greys them until then), and a tap on the duty switch made
+  // before htmx was listening, which left the radio checked but unsent, is sent.
   document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) body.classList.add("is-ready");
     const duty = document.getElementById("duty");
     const checked = duty && duty.querySelector("input[name=duty]:checked");
     if (checked && !checked.closest(".is-chosen") && window.htmx) htmx.trigger(duty, "change");

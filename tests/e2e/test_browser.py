@@ -53,9 +53,11 @@ def test_a_handheld_confirms_requests_it_finds_on_loading(own_server):
     assert problems == []
 
 
-def test_a_duty_tap_before_the_scripts_ran_is_still_sent(own_server):
-    """On a slow handheld the page shows before its scripts run; a tap on *On duty* then must
-    not be lost. The test holds htmx back until after the tap."""
+def test_a_tap_before_the_scripts_ran_is_never_lost(own_server):
+    """On a slow handheld the page shows before its scripts run. A tap on *On duty* then must
+    still be sent; a card's buttons take no tap until it can be sent (greyed), then do. The test
+    holds htmx back until after the taps."""
+    Tablet(own_server.base_url).pair(own_server.pairing_codes()["Room 3"]).ask("consultant")
     held = []
     with chromium() as browser:
         phone = browser.new_page(viewport=PHONE)
@@ -65,9 +67,14 @@ def test_a_duty_tap_before_the_scripts_ran_is_still_sent(own_server):
         phone.route("**/vendor/htmx.min.js*", lambda route: held.append(route))
         phone.click("button:has-text('Sign in')")
         phone.get_by_text("On duty").click()  # htmx is not there yet
-        assert held, "htmx was not held back: the tap came after the scripts"
+        card = phone.locator("article", has_text="Women · Room 3")
+        claim = card.get_by_role("button", name="I'm on it")
+        assert claim.evaluate("button => getComputedStyle(button).pointerEvents") == "none"
+        assert held, "htmx was not held back: the taps came after the scripts"
         for route in held:
             route.continue_()
         expect(phone.locator("#duty .is-chosen")).to_have_text("On duty")
+        claim.click()
+        expect(card).to_contain_text("You are on it")
         phone.reload()
         expect(phone.locator("#duty .is-chosen")).to_have_text("On duty")  # saved, not only shown

@@ -2,7 +2,7 @@
 
 Each handheld does what static/js/live.js does:
 - a nudge that carries the card's HTML (`html`) is on screen when it arrives; its receipt joins
-  the burst's one `received` (a list of ids) sent 100 ms later;
+  the burst's one `received` (a list of ids) sent 100 ms and a random part of a second later;
 - a nudge without HTML (the old transport, and the bare baseline) makes the queue re-read itself
   over HTTP (one re-read in flight, at most one more queued), after which every open card on it
   is confirmed, one `received` per card;
@@ -11,6 +11,7 @@ Boards re-read their content on every nudge, coalesced the same way.
 """
 
 import asyncio
+import random
 import re
 import time
 
@@ -20,6 +21,7 @@ import socketio
 CARD = re.compile(r'id="request-(\d+)"')
 CONFIRM = re.compile(r'data-confirm="(\d+)"')
 COALESCE_SECONDS = 0.1
+RECEIPT_SPREAD_SECONDS = 1.0  # live.js's RECEIPT_SPREAD_MS
 HEARTBEAT_SECONDS = 20
 
 
@@ -68,7 +70,7 @@ class Device:
             asyncio.ensure_future(self.reread())  # never hold up the next event
 
     async def send_receipts(self) -> None:
-        await asyncio.sleep(COALESCE_SECONDS)
+        await asyncio.sleep(COALESCE_SECONDS + random.random() * RECEIPT_SPREAD_SECONDS)
         ids, self.receipts, self.flush = sorted(self.receipts), set(), None
         await self.sio.emit("received", {"requests": ids}, namespace="/staff")
 

@@ -102,6 +102,9 @@ class Device:
             self.busy = False
 
     async def heartbeat(self) -> None:
+        # live.js beats on a timer started when its page loaded: pages load at different
+        # moments, so the beats of many handhelds do not fall together.
+        await asyncio.sleep(random.random() * HEARTBEAT_SECONDS)
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             answer = await self.sio.call("heartbeat", namespace="/staff", timeout=30)

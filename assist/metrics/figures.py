@@ -249,8 +249,8 @@ def pending(scope: Scope, customer: bool | None = True) -> list:
         customer=customer,
     ).where(Request.is_live)
     rows = db.session.execute(query).all()
-    targets = {store_id: standards.targets(store_id) for store_id in {r.store_id for r in rows}}
     now = clock.now()
+    targets = scope.targets
     return [r for r in rows if standards.undecided(r, targets[r.store_id][Kind(r.kind)], now)]
 
 

@@ -22,6 +22,7 @@ def create_app(test_config: object | None = None) -> Flask:
     )
     app.config.from_object(test_config or Config)
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = server.ConnectionSession()
     _check_secret_key(app)
     Path(app.instance_path).mkdir(exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = (

@@ -15,7 +15,6 @@ from sqlalchemy import case, func, select
 from . import catalogue, clock, knock, localtime, metrics, recovery, standards, trail
 from .extensions import db
 from .models import (
-    LIVE_STATES,
     CatalogueItem,
     Duty,
     FittingRoom,
@@ -172,7 +171,7 @@ def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
     )
     rows = db.session.execute(
         select(Request, receipts)
-        .where(Request.store_id == store_id, Request.state.in_(LIVE_STATES))
+        .where(Request.store_id == store_id, Request.is_live)
         .order_by(case((Request.kind == Kind.TIDY, 1), else_=0), Request.created_at, Request.id)
     )
     return [
@@ -259,6 +258,6 @@ def _current_visits(store_id: int) -> dict[int, Visit]:
 
 def _rooms_needing_tidy(store_id: int) -> set[int]:
     query = select(Request.room_id).where(
-        Request.store_id == store_id, Request.kind == Kind.TIDY, Request.state.in_(LIVE_STATES)
+        Request.store_id == store_id, Request.kind == Kind.TIDY, Request.is_live
     )
     return set(db.session.scalars(query))

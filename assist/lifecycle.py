@@ -120,7 +120,7 @@ def _waiting_tidy(room_id: int) -> Request | None:
         select(Request).where(
             Request.room_id == room_id,
             Request.kind == Kind.TIDY,
-            Request.state.in_(LIVE_STATES),
+            Request.is_live,
         )
     )
 
@@ -293,7 +293,7 @@ def _live_request(visit_id: int, key: str) -> Request | None:
         select(Request).where(
             Request.visit_id == visit_id,
             Request.dedupe_key == key,
-            Request.state.in_(LIVE_STATES),
+            Request.is_live,
         )
     )
 
@@ -303,7 +303,7 @@ def _check_visit_limit(visit: Visit) -> None:
     waiting = db.session.scalar(
         select(func.count())
         .select_from(Request)
-        .where(Request.visit_id == visit.id, Request.state.in_(LIVE_STATES))
+        .where(Request.visit_id == visit.id, Request.is_live)
     )
     if waiting >= limit:
         raise TooMany(

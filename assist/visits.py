@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock, forms, knock, lifecycle, recovery
 from .errors import Refused
 from .extensions import db
-from .models import LIVE_STATES, FittingRoom, Rating, Request, Visit
+from .models import FittingRoom, Rating, Request, Visit
 from .saving import commit_or_refuse
 
 END_REASONS = ("rated", "done", "reset", "idle")
@@ -74,7 +74,7 @@ def start_visit(room: FittingRoom) -> Visit:
 def has_live_requests(visit: Visit) -> bool:
     return (
         db.session.scalar(
-            select(Request.id).where(Request.visit_id == visit.id, Request.state.in_(LIVE_STATES))
+            select(Request.id).where(Request.visit_id == visit.id, Request.is_live)
         )
         is not None
     )

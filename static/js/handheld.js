@@ -285,10 +285,11 @@
   // buttons take taps (staff.css greys them until then), and a tap on the duty switch made
   // before htmx was listening, which left the radio checked but unsent, is sent.
   document.addEventListener("DOMContentLoaded", function () {
-    if (window.htmx) body.classList.add("is-ready");
+    if (!window.htmx) return;
+    body.classList.add("is-ready");
     const duty = document.getElementById("duty");
     const checked = duty && duty.querySelector("input[name=duty]:checked");
-    if (checked && !checked.closest(".is-chosen") && window.htmx) htmx.trigger(duty, "change");
+    if (checked && !checked.closest(".is-chosen")) htmx.trigger(duty, "change");
   });
   showSound();
   scan();

@@ -73,9 +73,7 @@ def start_visit(room: FittingRoom) -> Visit:
 
 def has_live_requests(visit: Visit) -> bool:
     return (
-        db.session.scalar(
-            select(Request.id).where(Request.visit_id == visit.id, Request.is_live)
-        )
+        db.session.scalar(select(Request.id).where(Request.visit_id == visit.id, Request.is_live))
         is not None
     )
 

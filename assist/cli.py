@@ -1,4 +1,5 @@
-"""Commands: `flask demo` for the demo store, `flask store create` for a real one."""
+"""Commands: `flask demo` for the demo store, `flask store create` for a real one, `flask
+reports tally` to keep the settled months' report counts (run nightly: deploy/systemd)."""
 
 import os
 
@@ -7,6 +8,7 @@ from flask import Flask
 
 from . import demo
 from .extensions import db
+from .metrics import tallies
 from .models import Role, StaffMember, Store
 from .team import check_secret
 
@@ -14,6 +16,7 @@ from .team import check_secret
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(store_group)
+    app.cli.add_command(reports_group)
 
 
 @click.command("demo")
@@ -46,3 +49,14 @@ def create_store(name: str, timezone: str, language: str, admin_name: str, admin
     demo.add_default_menus(store)
     db.session.commit()
     click.echo(f"Created store {store.name} (id {store.id}); {admin_name} can sign in at /staff/.")
+
+
+@click.group("reports")
+def reports_group() -> None:
+    """Keep the reports fast over long histories."""
+
+
+@reports_group.command("tally")
+def tally_command() -> None:
+    """Tally every store's settled months that have no tally under today's standards."""
+    click.echo(f"Tallied {tallies.tally_settled()} store-months.")

@@ -478,5 +478,44 @@ class Rating(db.Model):
         return [r for r in self.reasons.split(",") if r]
 
 
+class Tally(db.Model):
+    """A store's settled month, tallied: the report passes' grouped counts are kept in
+    tally_rows, judged by the standards written here (see assist.metrics.tallies)."""
+
+    __tablename__ = "tallies"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    standards: Mapped[str] = mapped_column(String(200))
+    tallied_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TallyRow(db.Model):
+    """One group of one report pass over a tallied store-month: the group's keys in the
+    columns that pass uses, its counts in n1… (what each count means is the pass's)."""
+
+    __tablename__ = "tally_rows"
+    __table_args__ = (Index("ix_tally_rows_part", "part", "month", "store_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    month: Mapped[date]
+    part: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date | None]
+    kind: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str | None] = mapped_column(String(16))
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    hour: Mapped[int | None] = mapped_column(SmallInteger)
+    subject: Mapped[int | None]  # a fitting room or a staff member, as the pass groups
+    second: Mapped[int | None]
+    n1: Mapped[int] = mapped_column(default=0)
+    n2: Mapped[int] = mapped_column(default=0)
+    n3: Mapped[int] = mapped_column(default=0)
+    n4: Mapped[int] = mapped_column(default=0)
+    n5: Mapped[int] = mapped_column(default=0)
+    n6: Mapped[int] = mapped_column(default=0)
+    n7: Mapped[int] = mapped_column(default=0)
+
+
 # The stamps every row gets when written; imported last, since they use the classes above.
 from . import stamps  # noqa: E402, F401

@@ -6,8 +6,10 @@ each store's day, one to three customer requests each and the tidy task after, r
 about a third of the visits. Rows are written in bulk (COPY on PostgreSQL, executemany on
 SQLite) with the store-local stamps the app writes. Then it times, as an admin's browser would
 get them, the report page for a store-month (p50/p95 over the stores), the chain-month and a
-store's six months, and streams the requests CSV of about a million rows in a fresh process,
-measuring its peak memory. SQLite first, then a throwaway PostgreSQL (BENCH_POSTGRES=0 skips).
+store's six months, first over every request, then again once the settled months are tallied
+(`flask reports tally`, timed; see assist.metrics.tallies), and streams the requests CSV of
+about a million rows in a fresh process, measuring its peak memory. SQLite first, then a
+throwaway PostgreSQL (BENCH_POSTGRES=0 skips).
 
     python -m bench reports              # the issue's size
     BENCH_REQUESTS=500000 python -m bench reports   # a quicker run
@@ -30,12 +32,13 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import delete, inspect, select, text
 
 from assist import create_app, server
 from assist.config import Config
 from assist.extensions import db
-from assist.models import FittingRoom, Kind, Role, StaffMember, Store
+from assist.metrics import tallies
+from assist.models import FittingRoom, Kind, Role, StaffMember, Store, Tally, TallyRow
 
 FIRST_DAY, LAST_DAY = date(2026, 5, 1), date(2026, 10, 31)  # both clock changes of Europe
 MONTH = (date(2026, 10, 1), date(2026, 10, 31))
@@ -153,6 +156,7 @@ def _kept_chain(count: int, stores: int) -> list[Store] | None:
         db.session.remove()
         db.drop_all()
         return None
+    db.create_all()  # tables the models have gained since
     for table in db.metadata.sorted_tables:
         for index in table.indexes:
             index.create(db.engine, checkfirst=True)
@@ -407,8 +411,22 @@ def _page(client, store: str, first: date, last: date) -> float:
 
 
 def timings(app, chain: list[Store]) -> dict:
+    """The pages over every request, then, once `flask reports tally` has run (timed), over
+    the kept tallies of the settled months."""
     server.settle()  # what wsgi.py does once the app is loaded
     client = _admin_client(app)
+    db.session.execute(delete(TallyRow))  # a kept database may hold the last run's
+    db.session.execute(delete(Tally))
+    db.session.commit()
+    raw = pages(client, chain)
+    started = time.perf_counter()
+    tallied = tallies.tally_settled()
+    took = time.perf_counter() - started
+    print(f"   tallied {tallied} store-months in {took:.0f} s")
+    return {"raw": raw, "tallied": pages(client, chain), "tally": f"{tallied} in {took:.0f} s"}
+
+
+def pages(client, chain: list[Store]) -> dict:
     _page(client, str(chain[0].id), *MONTH)  # warm the templates and the caches
     months = [_page(client, str(store.id), *MONTH) for store in chain[:STORE_MONTH_SAMPLES]]
     chain_month = [_page(client, "all", *MONTH) for _ in range(2)]
@@ -471,15 +489,17 @@ def _peak_rss_mb() -> float:
 
 
 def print_table(results: list[dict]) -> None:
-    columns = ("database", "store-month page p50 / p95", "chain-month page", "store six months")
-    print("\n| " + " | ".join((*columns, "requests CSV")) + " |")
-    print("| --- | --- | --- | --- | --- |")
+    columns = ("database", "read from", "store-month page p50 / p95", "chain-month page")
+    print("\n| " + " | ".join((*columns, "store six months", "requests CSV")) + " |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(
-            f"| {r['engine']} | {r['store_month_p50'] * 1000:.0f} / "
-            f"{r['store_month_p95'] * 1000:.0f} ms | {r['chain_month']:.2f} s | "
-            f"{r['store_six_months']:.2f} s | {r['csv']} |"
-        )
+        for source, label in (("raw", "every request"), ("tallied", f"tallies ({r['tally']})")):
+            t = r[source]
+            print(
+                f"| {r['engine']} | {label} | {t['store_month_p50'] * 1000:.0f} / "
+                f"{t['store_month_p95'] * 1000:.0f} ms | {t['chain_month']:.2f} s | "
+                f"{t['store_six_months']:.2f} s | {r['csv'] if source == 'raw' else '″'} |"
+            )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The figures of a period: per kind, the tidy line, waiting times, ratings, rooms, the heat map
 and the trend. Each is a GROUP BY over stamped columns; Python only reshapes the few rows."""
 
-from collections import Counter, namedtuple
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -22,7 +22,7 @@ from ..models import (
     State,
     Store,
 )
-from . import sql
+from . import sql, tallies
 from .period import Scope
 
 # Acknowledge-time histogram: 15-second bins up to five minutes, then one bin for the rest.
@@ -273,17 +273,8 @@ def slots(scope: Scope) -> dict[tuple, Counted]:
     all summed (a month of one store is at most a few thousand rows). The database groups in
     the report index's order, state included, so for one store it counts as it reads instead
     of sorting; the states become the outcome counts here."""
-    keys = (
-        Request.local_day,
-        Request.kind,
-        Request.state,
-        Request.local_weekday,
-        Request.local_hour,
-    )
-    within = sql.count_if(sql.within_standard(scope))
-    query = sql.requests_in(scope, *keys, func.count(), within).group_by(*keys)
     sums: dict[tuple, list[int]] = {}
-    for day, kind, state, weekday, hour, count, met in sql.rows_of(query):
+    for day, kind, state, weekday, hour, count, met in tallies.rows(scope, _slot_counts):
         total = sums.get((kind, day, weekday, hour))
         if total is None:
             total = sums[kind, day, weekday, hour] = [0] * len(_COUNTED)
@@ -292,6 +283,19 @@ def slots(scope: Scope) -> dict[tuple, Counted]:
         if state in _ENDED:
             total[_ENDED[state]] += count
     return {slot: Counted(*total) for slot, total in sums.items()}
+
+
+@tallies.kept_as("slots", "day", "kind", "state", "weekday", "hour")
+def _slot_counts(scope: Scope):
+    keys = (
+        Request.local_day,
+        Request.kind,
+        Request.state,
+        Request.local_weekday,
+        Request.local_hour,
+    )
+    within = sql.count_if(sql.within_standard(scope))
+    return sql.requests_in(scope, *keys, func.count(), within).group_by(*keys)
 
 
 def _summed(counted: dict[tuple, Counted], key) -> dict[object, Counted]:
@@ -318,23 +322,43 @@ class Times:
 def customer_times(scope: Scope) -> Times:
     """The per-kind percentiles, merged the overall ones and the acknowledge histogram all
     come from these two GROUP BY passes."""
+    acknowledged: dict[str, Counter] = defaultdict(Counter)
+    on_time: Counter = Counter()
+    for kind, value, count, within in tallies.rows(scope, _acknowledge_seconds):
+        acknowledged[kind][int(value)] += count
+        on_time[kind, int(value)] += within
+    completed: dict[str, Counter] = defaultdict(Counter)
+    for kind, value, count in tallies.rows(scope, _complete_seconds):
+        completed[kind][int(value)] += count
+    return Times(_pairs(acknowledged), _pairs(completed), on_time)
+
+
+def _pairs(counted: dict[str, Counter]) -> dict[str, list[tuple[int, int]]]:
+    return {kind: list(seconds.items()) for kind, seconds in counted.items()}
+
+
+@tallies.kept_as("acknowledged", "kind", "second")
+def _acknowledge_seconds(scope: Scope):
+    """Per (kind, whole second), the acknowledged customer requests, and how many of them
+    were within their store's acknowledge target."""
     acknowledge_ms = Request.acknowledge_ms
     second = sql.whole_seconds(acknowledge_ms)
     in_time = sql.count_if(acknowledge_ms <= sql.target_ms(scope, "acknowledge"))
-    query = (
+    return (
         sql.requests_in(scope, Request.kind, second, func.count(), in_time)
         .where(acknowledge_ms.is_not(None))
         .group_by(Request.kind, second)
     )
-    acknowledged: dict[str, list[tuple[int, int]]] = {}
-    on_time: dict[tuple[str, int], int] = {}
-    for kind, value, count, within in sql.rows_of(query):
-        acknowledged.setdefault(kind, []).append((int(value), count))
-        on_time[kind, int(value)] = within
-    completed = sql.second_counts(
-        scope, Request.complete_ms, Request.complete_ms.is_not(None), Request.kind
+
+
+@tallies.kept_as("completed", "kind", "second")
+def _complete_seconds(scope: Scope):
+    second = sql.whole_seconds(Request.complete_ms)
+    return (
+        sql.requests_in(scope, Request.kind, second, func.count())
+        .where(Request.complete_ms.is_not(None))
+        .group_by(Request.kind, second)
     )
-    return Times(acknowledged, completed, on_time)
 
 
 def kind_figures(
@@ -388,9 +412,7 @@ def _durations(counted: list[tuple[int, int]] | None) -> Durations:
 def tidy(scope: Scope) -> TidyFigures:
     """Tidy tasks on their own line: how many rooms were turned around, how long it took
     against the tidy standard, how many the next customer found untidied (skipped)."""
-    counted, seconds = outcomes_and_seconds(  # tidy is the one kind: grouped by it, one group
-        scope, Request.kind, Request.complete_ms, customer=False
-    )
+    counted, seconds = outcomes_and_seconds(scope, _tidy_seconds)  # tidy: the one kind
     live = pending(scope, customer=False)
     targets = {scope.targets[store.id][Kind.TIDY] for store in scope.stores}
     return TidyFigures(
@@ -398,6 +420,11 @@ def tidy(scope: Scope) -> TidyFigures:
         complete=_durations(seconds.get(Kind.TIDY)),
         targets=tuple(sorted(targets, key=lambda t: (t.acknowledge_within, t.complete_within))),
     )
+
+
+@tallies.kept_as("tidy", "kind", "second")
+def _tidy_seconds(scope: Scope):
+    return outcomes_by_second(scope, Request.kind, Request.complete_ms, customer=False)
 
 
 def _seconds(milliseconds: float | None) -> float | None:
@@ -476,7 +503,7 @@ def satisfied() -> ColumnElement:
 def rooms(scope: Scope, live: list | None = None) -> list[RoomFigures]:
     """Customer requests and ratings per fitting room, busiest first."""
     live = pending(scope) if live is None else live
-    counted, medians = outcomes_and_medians(scope, Request.room_id)
+    counted, medians = outcomes_and_medians(scope, _room_seconds)
     waiting = _pending_by(live, "room_id")
     rated_query = sql.ratings_in(
         scope, Rating.room_id, func.avg(Rating.score), func.count(), satisfied()
@@ -501,30 +528,42 @@ def rooms(scope: Scope, live: list | None = None) -> list[RoomFigures]:
     return sorted(figures, key=lambda r: (-r.count, r.store_name, r.label))
 
 
+@tallies.kept_as("rooms", "subject", "second", merged=False)
+def _room_seconds(scope: Scope):
+    return outcomes_by_second(scope, Request.room_id, Request.acknowledge_ms)
+
+
 def outcomes_and_medians(
-    scope: Scope, group: ColumnElement, *where: ColumnElement
+    scope: Scope, part: tallies.Part
 ) -> tuple[dict[object, Counted], dict[object, tuple[float, ...]]]:
-    """Per `group`, the customer requests' outcomes and their median time to acknowledge (in
-    milliseconds)."""
-    counted, seconds = outcomes_and_seconds(scope, group, Request.acknowledge_ms, *where)
+    """Per group of the pass (outcomes_by_second over the time to acknowledge), the customer
+    requests' outcomes and their median time to acknowledge (in milliseconds)."""
+    counted, seconds = outcomes_and_seconds(scope, part)
     medians = {g: sql.percentiles_of(pairs, (sql.MEDIAN,)) for g, pairs in seconds.items()}
     return counted, medians
 
 
-def outcomes_and_seconds(
+def outcomes_by_second(
     scope: Scope,
     group: ColumnElement,
     milliseconds: ColumnElement,
     *where: ColumnElement,
     customer: bool | None = True,
-) -> tuple[dict[object, Counted], dict[object, list[tuple[int, int]]]]:
-    """Per `group`, the requests' outcomes, and how many took each whole second of a time in
-    milliseconds ((second, count) pairs), from one GROUP BY pass over (group, second)."""
+):
+    """The requests' outcomes per (`group`, whole second of a time in milliseconds)."""
     second = sql.whole_seconds(milliseconds)
     query = sql.requests_in(scope, group, second, *sql.outcomes(scope), customer=customer)
+    return query.where(*where).group_by(group, second)
+
+
+def outcomes_and_seconds(
+    scope: Scope, part: tallies.Part
+) -> tuple[dict[object, Counted], dict[object, list[tuple[int, int]]]]:
+    """Per group of the pass (an outcomes_by_second), the requests' outcomes, and how many
+    took each whole second ((second, count) pairs; a second may come more than once)."""
     sums: dict[object, list[int]] = {}
     seconds: dict[object, list[tuple[int, int]]] = {}
-    for g, value, *counts in sql.rows_of(query.where(*where).group_by(group, second)):
+    for g, value, *counts in tallies.rows(scope, part):
         total = sums.setdefault(g, [0] * len(counts))
         for n, count in enumerate(counts):
             total[n] += count
@@ -579,7 +618,16 @@ def _as_date(value) -> date:
 
 def knock_share(scope: Scope) -> KnockShare:
     """Among the period's visits with at least one completed customer request, the share in
-    which staff knocked (a `knocked` event on any of the visit's requests)."""
+    which staff knocked (a `knocked` event on any of the visit's requests). Kept by month: a
+    visit served on both sides of a month's end counts in each (stores are closed then)."""
+    served = knocked = 0
+    for visits, with_knock in tallies.rows(scope, _knocked_visits):
+        served, knocked = served + (visits or 0), knocked + (with_knock or 0)
+    return KnockShare(served, knocked)
+
+
+@tallies.kept_as("knocks")
+def _knocked_visits(scope: Scope):
     served = (
         sql.requests_in(scope, Request.visit_id)
         .where(Request.state == State.COMPLETED)
@@ -593,8 +641,6 @@ def knock_share(scope: Scope) -> KnockShare:
         .distinct()
         .subquery()
     )
-    query = select(func.count(served.c.visit_id), func.count(knocked.c.visit_id)).outerjoin(
+    return select(func.count(served.c.visit_id), func.count(knocked.c.visit_id)).outerjoin(
         knocked, knocked.c.visit_id == served.c.visit_id
     )
-    total, with_knock = db.session.execute(query).one()
-    return KnockShare(total, with_knock)

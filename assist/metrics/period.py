@@ -43,7 +43,23 @@ class Scope:
     @cached_property
     def targets(self) -> dict[int, dict[Kind, standards.Target]]:
         """Each store's standards, per kind, as they are now (read once per report)."""
-        return {store.id: standards.targets(store.id) for store in self.stores}
+        return standards.targets_of(self.store_ids)
+
+    @cached_property
+    def tallied(self) -> dict[date, list[int]]:
+        """Per whole month of the period, the stores whose kept tally of it counts (read once
+        per report; see assist.metrics.tallies)."""
+        from .tallies import tallied  # tallies builds on Scope
+
+        return tallied(self)
+
+    def part(self, stores: tuple[Store, ...], first: date, last: date) -> "Scope":
+        """Some of the scope's stores over some of its days, held to the same standards and
+        read raw."""
+        narrower = Scope(stores, first, last, self.chain_wide)
+        narrower.__dict__["targets"] = {s.id: self.targets[s.id] for s in stores}
+        narrower.__dict__["tallied"] = {}
+        return narrower
 
     @property
     def store(self) -> Store | None:

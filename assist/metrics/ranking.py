@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Rating, Request, StaffMember, Store
-from . import sql
+from . import sql, tallies
 from .figures import (
     CSAT_SCORES,
     Outcomes,
@@ -15,6 +15,7 @@ from .figures import (
     _seconds,
     _share,
     outcomes_and_medians,
+    outcomes_by_second,
     pending,
 )
 
@@ -67,9 +68,7 @@ class Ranked:
 def consultants(scope, live: list | None = None) -> list[ConsultantFigures]:
     """What each consultant who claimed a customer request, or served a rated visit, did."""
     live = pending(scope) if live is None else live
-    claimer = Request.claimed_by_id
-    claimed = claimer.is_not(None)
-    handled, medians = outcomes_and_medians(scope, claimer, claimed)
+    handled, medians = outcomes_and_medians(scope, _claimed_seconds)
     waiting = Counter(r.claimed_by_id for r in live if r.claimed_by_id)
     rated = credited_ratings(scope)
     names = _staff_names(set(handled) | set(rated))
@@ -88,10 +87,27 @@ def consultants(scope, live: list | None = None) -> list[ConsultantFigures]:
     ]
 
 
+@tallies.kept_as("consultants", "subject", "second", merged=False)
+def _claimed_seconds(scope):
+    claimer = Request.claimed_by_id
+    return outcomes_by_second(scope, claimer, Request.acknowledge_ms, claimer.is_not(None))
+
+
 def credited_ratings(scope) -> dict[int, tuple[float, int, int]]:
     """Per consultant: average score, rated visits and satisfied (4–5) ratings, over the
     period's ratings (by the visit's service day) of visits in which they claimed a
     customer-facing request. Whoever only tidied the room afterwards gets none of it."""
+    sums: dict[int, list[int]] = {}
+    for staff, total, n, good in tallies.rows(scope, _credited_scores):
+        found = sums.setdefault(staff, [0, 0, 0])
+        found[0], found[1], found[2] = found[0] + total, found[1] + n, found[2] + good
+    return {staff: (total / n, n, good) for staff, (total, n, good) in sums.items()}
+
+
+@tallies.kept_as("credited", "subject")
+def _credited_scores(scope):
+    """Per consultant, the sum and number of the scores they are credited with, and how many
+    of them were 4–5."""
     served = (
         sql.ratings_in(
             scope, Request.claimed_by_id.label("staff_id"), Rating.visit_id, Rating.score
@@ -102,10 +118,9 @@ def credited_ratings(scope) -> dict[int, tuple[float, int, int]]:
         .subquery()
     )
     happy = sql.count_if(served.c.score.in_(CSAT_SCORES))
-    query = select(served.c.staff_id, func.avg(served.c.score), func.count(), happy).group_by(
+    return select(served.c.staff_id, func.sum(served.c.score), func.count(), happy).group_by(
         served.c.staff_id
     )
-    return {staff: (float(avg), n, good) for staff, avg, n, good in db.session.execute(query)}
 
 
 def _staff_names(ids: set[int]) -> dict[int, tuple[str, str]]:

@@ -124,6 +124,18 @@ def test_percentiles_interpolate_like_percentile_cont_with_ties(shop):
     assert by_kind["drink"].complete == metrics.Durations(None, None)
 
 
+def test_percentiles_take_whole_seconds_and_the_definitions_say_so(shop):
+    room = rooms_of(shop)[0]
+    request_at(room, utc(2026, 5, 4, 9), acknowledged=10.9, completed=40)
+    request_at(room, utc(2026, 5, 4, 10), acknowledged=20.4, completed=40)
+    db.session.commit()
+    (figures,) = metrics.kind_figures(scope(shop, date(2026, 5, 4)))
+    assert figures.acknowledge.median == 15  # 10 and 20 s; over milliseconds it would be 15.65
+    (median,) = [d for d in metrics.definitions() if str(d.term) == "Median and 90th percentile"]
+    assert "whole seconds, rounded down" in str(median.text)
+    assert "at most 1 s below" in str(median.text)
+
+
 def test_one_value_is_its_own_median_and_percentile(shop):
     request_at(rooms_of(shop)[0], utc(2026, 5, 4, 9), acknowledged=42, completed=99)
     db.session.commit()

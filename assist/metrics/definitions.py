@@ -80,7 +80,9 @@ def definitions(viewers: tuple = ()) -> list[Definition]:
             _l(
                 "Interpolated between the two nearest values (as percentile_cont): for n "
                 "sorted times and a fraction p, position h = 1 + (n − 1)·p; the value lies "
-                "between the ⌊h⌋-th and the next, in proportion."
+                "between the ⌊h⌋-th and the next, in proportion. Times enter in whole "
+                "seconds, rounded down, so a figure is at most 1 s below the same figure over "
+                "milliseconds."
             ),
         ),
         Definition(

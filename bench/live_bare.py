@@ -34,6 +34,11 @@ def received(sid, payload=None):
     return True
 
 
+@sio.on("shown", namespace="/staff")
+def shown(sid, payload=None):
+    return None
+
+
 @sio.on("heartbeat", namespace="/staff")
 def heartbeat(sid, payload=None):
     return {"seq": seq}

@@ -2,10 +2,10 @@
 
 Each handheld does what static/js/live.js does:
 - a nudge that carries the card's HTML (`html`) is on screen when it arrives; its receipt joins
-  the burst's one `received` (a list of ids) sent 100 ms and a random part of a second later;
+  the burst's one `shown` (a list of ids) sent 100 ms and a random part of a second later;
 - a nudge without HTML (the old transport, and the bare baseline) makes the queue re-read itself
   over HTTP (one re-read in flight, at most one more queued), after which every open card on it
-  is confirmed, one `received` per card;
+  is confirmed, one `shown` per card;
 - the heartbeat's answer (the latest seq) tells it when it missed something: then it re-reads.
 Boards re-read their content on every nudge, coalesced the same way.
 """
@@ -72,7 +72,7 @@ class Device:
     async def send_receipts(self) -> None:
         await asyncio.sleep(COALESCE_SECONDS + random.random() * RECEIPT_SPREAD_SECONDS)
         ids, self.receipts, self.flush = sorted(self.receipts), set(), None
-        await self.sio.emit("received", {"requests": ids}, namespace="/staff")
+        await self.sio.emit("shown", {"requests": ids}, namespace="/staff")
 
     async def reread(self) -> None:
         if self.busy:
@@ -95,7 +95,7 @@ class Device:
                 self.records["seen"].extend((rid, action, done) for rid, action, _ in shown)
                 if self.path.endswith("/queue"):
                     for rid in CONFIRM.findall(text):
-                        await self.sio.emit("received", {"request": int(rid)}, namespace="/staff")
+                        await self.sio.emit("shown", {"request": int(rid)}, namespace="/staff")
                 if not self.again:
                     break
         finally:

@@ -56,11 +56,26 @@ def received(payload=None):
     Answers True when noted, False (and changes nothing) for anything that is not a list of
     request ids, or once the session has ended; `{"request": id}` alone is one receipt, as
     older pages send it."""
+    receipt = _receipt(payload)
+    return receipts.confirm_many(*receipt) if receipt else False
+
+
+@socketio.on("shown", namespace=STAFF_NAMESPACE)
+def shown(payload=None):
+    """The same receipts as `received`, as live.js sends them: unanswered, so that a store's
+    burst of them holds no handler waiting for the batch's write (see receipts.note_many)."""
+    receipt = _receipt(payload)
+    if receipt:
+        receipts.note_many(*receipt)
+
+
+def _receipt(payload) -> tuple[list[int], str] | None:
+    """The request ids of a receipt and who sent it; None for a bad one or an ended session."""
     request_ids = _request_ids(payload)
     signed_in_as = session.get(SIGNED_IN_AS)
     if request_ids is None or signed_in_as is None:
-        return False
-    return receipts.confirm_many(request_ids, signed_in_as)
+        return None
+    return request_ids, signed_in_as
 
 
 def _request_ids(payload) -> list[int] | None:

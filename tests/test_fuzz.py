@@ -238,7 +238,9 @@ JSONISH = st.recursive(
 
 
 @FUZZ
-@given(event=st.sampled_from(["received", "heartbeat", "claim", "nonsense"]), payload=JSONISH)
+@given(
+    event=st.sampled_from(["received", "shown", "heartbeat", "claim", "nonsense"]), payload=JSONISH
+)
 def test_socket_events_never_break_the_connection(manager, app, event, payload):
     client, _ = manager
     socket = socketio.test_client(app, namespace="/staff", flask_test_client=client)

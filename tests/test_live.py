@@ -93,6 +93,25 @@ def test_receipts_come_in_batches_and_boards_count_them(app, store):
     assert all(receipts.count(i) == 1 for i in ids)
 
 
+def test_receipts_as_handhelds_send_them_are_noted_without_an_answer(app, store):
+    anna = staff_socket(app, store, "Anna Tamm", "1111")
+    boris = staff_socket(app, store, "Boris Ivanov", "2222")
+    maria = staff_socket(app, store, "Maria Kask", "manager-demo")
+    calls = [ask(store, room) for room in ("Room 1", "Room 2")]
+    ids = [call.id for call in calls]
+    anna.emit("shown", {"requests": ids}, namespace="/staff")
+    boris.emit("shown", {"requests": ids[:1]}, namespace="/staff")
+    assert [receipts.count(i) for i in ids] == [2, 1]
+    assert heard(maria, "receipts")[-1] == {"counts": {str(ids[0]): 2}}
+    # Nonsense, or a session ended elsewhere, notes nothing.
+    anna.emit("shown", {"requests": "1,2"}, namespace="/staff")
+    team.sign_out_everywhere(
+        staff_named(store, "Maria Kask"), staff_named(store, "Boris Ivanov").id
+    )
+    boris.emit("shown", {"requests": ids}, namespace="/staff")
+    assert [receipts.count(i) for i in ids] == [2, 1]
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -112,7 +112,7 @@
     });
 
     // Delivery receipts for every open card this screen shows, whether pushed, loaded with the
-    // page or re-read: one `received` with the burst's ids. The server ignores repeats.
+    // page or re-read: one `shown` with the burst's ids (unanswered). The server ignores repeats.
     function confirmShown() {
       if (receiptTimer) return;
       receiptTimer = setTimeout(function () {
@@ -123,7 +123,7 @@
           const id = Number(card.dataset.confirm);
           if (!confirmed.has(id)) { confirmed.add(id); ids.push(id); }
         });
-        if (ids.length) socket.emit("received", { requests: ids });
+        if (ids.length) socket.emit("shown", { requests: ids });
       }, COALESCE_MS + Math.random() * RECEIPT_SPREAD_MS);
     }
     socket.on("connect", confirmShown);

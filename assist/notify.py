@@ -10,16 +10,25 @@ from contextlib import nullcontext
 
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import joinedload
 
 from . import board
 from .config import Config
 from .extensions import db, socketio
-from .models import Rating, Receipt, Request, RequestEvent, StaffMember, Store
+from .models import FittingRoom, Rating, Receipt, Request, RequestEvent, StaffMember, Store
 
 STAFF_NAMESPACE = "/staff"
 KIOSK_NAMESPACE = "/kiosk"
 CARD_TEMPLATE = "staff/_request.html"
+# What a card and a nudge read of a request besides its own columns.
+CARD_RELATIONS = (
+    joinedload(Request.room).joinedload(FittingRoom.store),
+    joinedload(Request.claimed_by),
+    joinedload(Request.menu_item),
+    joinedload(Request.variant),
+    joinedload(Request.picked),
+)
 
 
 def store_room(store_id: int) -> str:
@@ -63,11 +72,20 @@ def _language_among(languages: list[str], store: Store, locale: str) -> str:
 
 def request_changed(request: Request, event: RequestEvent) -> None:
     """Push the changed card to the store's staff devices; nudge the room's tablet."""
+    _reload_for_card(request)
     payload = _about(request, event)
     _to_staff("request", request, payload)
     socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
     # Let the sends go out now, before the request that made the change goes on to answer.
     socketio.sleep(0)
+
+
+def _reload_for_card(request: Request) -> None:
+    """The commit expired the request: read it back with all its card shows in one query,
+    instead of a reload and a lazy load for each of room, store and claimer."""
+    (request_id,) = inspect(request).identity  # request.id would reload it first
+    query = select(Request).where(Request.id == request_id).options(*CARD_RELATIONS)
+    db.session.execute(query).unique().scalar_one()
 
 
 def card(request: Request, locale: str) -> str:

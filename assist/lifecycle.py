@@ -245,14 +245,15 @@ def _try_move(
     )
     if result.rowcount != 1:
         return None
-    db.session.expire(request)
-    return trail.record(
+    event = trail.record(  # reads only the request's id, store and room: the UPDATE left them
         request,
         transition.action,
         at,
         staff_id=staff.id if staff else None,
         tablet_id=tablet.id if tablet else None,
     )
+    db.session.expire(request)  # the rest is read back after the commit (notify)
+    return event
 
 
 def _refusal(request: Request, transition: Transition) -> Conflict:

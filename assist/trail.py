@@ -22,7 +22,9 @@ def record(
     staff_id: int | None = None,
     tablet_id: int | None = None,
 ) -> RequestEvent:
-    """Add the event inside the caller's open transaction; the caller commits."""
+    """Add the event inside the caller's open transaction; the caller commits. An event never
+    changes once written, so it leaves the session once flushed: the commit does not expire it,
+    and the nudge that carries its number reads it without a second look at the database."""
     event = RequestEvent(
         request_id=request.id,
         store_id=request.store_id,
@@ -34,6 +36,7 @@ def record(
     )
     db.session.add(event)
     db.session.flush()
+    db.session.expunge(event)
     return event
 
 

@@ -112,7 +112,6 @@ def _conditional(request: Request, unchanged, **values) -> bool:
 def _record(request: Request, level: int, action: str, now: datetime) -> Alert:
     event = trail.record(request, action, now)
     db.session.commit()
-    db.session.refresh(request)
     notify.escalated(request, event, level)
     return Alert(request.id, level, event.id)
 

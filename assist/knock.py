@@ -223,8 +223,7 @@ def _update(request: Request, conditions: tuple, **values) -> bool:
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    db.session.expire(request)
-    return True
+    return True  # the commit that follows (_commit) expires the request
 
 
 def _commit(request: Request, action: str, at: datetime, **who) -> Request:

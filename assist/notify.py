@@ -82,7 +82,8 @@ def request_changed(request: Request, event: RequestEvent) -> None:
 
 def _reload_for_card(request: Request) -> None:
     """The commit expired the request: read it back with all its card shows in one query,
-    instead of a reload and a lazy load for each of room, store and claimer."""
+    instead of a reload and a lazy load for each of room, store and claimer. Every push of a
+    request does this, so its callers need not refresh it."""
     (request_id,) = inspect(request).identity  # request.id would reload it first
     query = select(Request).where(Request.id == request_id).options(*CARD_RELATIONS)
     db.session.execute(query).unique().scalar_one()
@@ -101,6 +102,7 @@ def card(request: Request, locale: str) -> str:
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
     """A request waited too long: the floor hears it again; level 2 means the manager too."""
+    _reload_for_card(request)
     _to_staff("alert", request, {**_about(request, event), "level": level})
 
 

@@ -185,7 +185,6 @@ def _step(request: Request, level: int, now) -> int:
         return 0
     event = trail.record(request, ACTIONS[level], now)
     db.session.commit()
-    db.session.refresh(request)
     if level == RESENT:
         notify.request_changed(request, event)
     else:

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
+from operator import add
 
 from sqlalchemy import func, select
 
@@ -97,10 +98,9 @@ def credited_ratings(scope) -> dict[int, tuple[float, int, int]]:
     """Per consultant: average score, rated visits and satisfied (4–5) ratings, over the
     period's ratings (by the visit's service day) of visits in which they claimed a
     customer-facing request. Whoever only tidied the room afterwards gets none of it."""
-    sums: dict[int, list[int]] = {}
-    for staff, total, n, good in tallies.rows(scope, _credited_scores):
-        found = sums.setdefault(staff, [0, 0, 0])
-        found[0], found[1], found[2] = found[0] + total, found[1] + n, found[2] + good
+    sums: dict[int, tuple[int, int, int]] = {}
+    for staff, *counts in tallies.rows(scope, _credited_scores):
+        sums[staff] = tuple(map(add, sums.get(staff, (0, 0, 0)), counts))
     return {staff: (total / n, n, good) for staff, (total, n, good) in sums.items()}
 
 

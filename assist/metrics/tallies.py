@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
 )
 
-from .. import localtime
+from .. import clock, localtime
 from ..extensions import db
 from ..models import FittingRoom, Kind, Request, Store, Tally, TallyRow, Visit
 from . import sql
@@ -232,7 +232,7 @@ def tally(store: Store, month: date) -> bool:
     if kept is None:
         db.session.add(Tally(store_id=store.id, month=month, standards=standards))
     else:
-        kept.standards = standards
+        kept.standards, kept.tallied_at = standards, clock.now()
     db.session.commit()
     return True
 

@@ -112,7 +112,10 @@ def context(browser, viewport, language):
 
 
 def speak(page, language: str) -> None:
-    """The language switch in the staff header; the page is drawn again in that language."""
+    """The language switch in the staff header; the page is drawn again in that language.
+
+    htmx listens for the switch's change only once the page has loaded."""
+    page.wait_for_load_state("load")
     with page.expect_navigation():
         page.locator(".language-switch select:visible").select_option(language)
     expect(page.locator("html")).to_have_attribute("lang", language)

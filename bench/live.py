@@ -207,6 +207,7 @@ class Run:
         pipes, procs = self._clients()
         connected = sum(pipe.recv()["connected"] for pipe in pipes)
         rss_connected = rss_mb(self.server.pid)
+        cpu_before = cpu_seconds(self.server.pid), sum(cpu_seconds(p.pid) for p in procs)
         sampling = threading.Event()
         sampler = threading.Thread(target=self._sample, args=(sampling,), daemon=True)
         sampler.start()
@@ -223,6 +224,10 @@ class Run:
             room.join()
         time.sleep(DRAIN_SECONDS)
         sampling.set()
+        self.cpu = {
+            "server": cpu_seconds(self.server.pid) - cpu_before[0],
+            "clients": sum(cpu_seconds(p.pid) for p in procs) - cpu_before[1],
+        }
         if profiler:
             profiler.wait()
         records = []
@@ -308,6 +313,8 @@ class Run:
             "http_errors": sum(r["errors"] for r in hh),
             "taps_unheard": self.lost,
             "rss_mb": {"connected": rss_connected, "max": max(self.rss or [rss_connected])},
+            "cpu_s": {k: round(v, 2) for k, v in self.cpu.items()},
+            "server_cpu_ms_per_change": round(self.cpu["server"] * 1e3 / max(1, len(self.sent)), 2),
         }
 
 
@@ -429,6 +436,15 @@ def rss_mb(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) // 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far, in seconds (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentiles(values: list[float]) -> dict:
     if not values:
         return {}
@@ -454,8 +470,9 @@ def table(rows: list[dict]) -> str:
     """The runs as a Markdown table: app and bare side by side for each level and load."""
     head = (
         "| handhelds | load | taps/s | nudge p50/p95/p99/max, app | nudge p50/p99, bare "
-        "| sees it p50/p95/p99/max, app | re-reads, app | delivered, app | RSS MB, app |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| sees it p50/p95/p99/max, app | re-reads, app | delivered, app | RSS MB, app "
+        "| server CPU ms per change, app / bare |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )
     lines = [head]
     by = {(r["server"], r["handhelds"], r["load"]): r for r in rows}
@@ -468,9 +485,14 @@ def table(rows: list[dict]) -> str:
             f"| {_p(app, 'sees_it_ms', 'p50', 'p95', 'p99', 'max')} "
             f"| {app['rereads'] if app else '–'} "
             f"| {_delivered(app)} "
-            f"| {app['rss_mb']['max'] if app else '–'} |"
+            f"| {app['rss_mb']['max'] if app else '–'} "
+            f"| {_cpu(app)} / {_cpu(bare)} |"
         )
     return "\n".join(lines)
+
+
+def _cpu(row: dict | None) -> str:
+    return f"{row['server_cpu_ms_per_change']:.1f}" if row else "–"
 
 
 def _delivered(row: dict | None) -> str:

@@ -34,8 +34,11 @@ def create_app(test_config: object | None = None) -> Flask:
     _register_blueprints(app)
     _init_extensions(app)
 
+    from staff import events
+
     from . import assets, cli, knock, web
 
+    events.init_app(app)
     assets.init_app(app)
     web.init_app(app)
     knock.init_app(app)

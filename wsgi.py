@@ -23,6 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: E402
 from assist import create_app, escalation, server  # noqa: E402
 from assist.extensions import socketio  # noqa: E402
 
+server.green_database_waits()  # before the first query: python wsgi.py and gunicorn alike
 app = create_app()
 if os.environ.get("BEHIND_PROXY") == "1":  # nginx (deploy/): the client's address and scheme
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)

@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 
 from . import languages, server
@@ -29,6 +29,7 @@ def create_app(test_config: object | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
         or f"sqlite:///{Path(app.instance_path) / 'assist.db'}"
     )
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _pool_options(app.config))
     # Blueprints first: importing them defines the Socket.IO handlers, which SocketIO keeps
     # for every app only if they exist before socketio.init_app.
     _register_blueprints(app)
@@ -78,6 +79,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(start_bp)
+
+
+def _pool_options(config) -> dict:
+    """The connection pool's size, for a database on a server (or in an SQLite file); an SQLite
+    database in memory lives in its one connection."""
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return {}
+    return {
+        "pool_size": config["DATABASE_POOL_SIZE"],
+        "max_overflow": config["DATABASE_POOL_OVERFLOW"],
+    }
 
 
 def _check_secret_key(app: Flask) -> None:

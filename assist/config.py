@@ -16,6 +16,12 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
     # None means an SQLite file in the instance folder, filled in by create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
+    # Connections a server process keeps open to the database, and how many more it may open in
+    # a busy moment (then closes again). Under eventlet every request or device event that reads
+    # the database holds one until it is answered, many at a time; one more waits for a free
+    # one. Processes × (size + overflow) must stay under PostgreSQL's max_connections (100).
+    DATABASE_POOL_SIZE = _env_int("DATABASE_POOL_SIZE", 20)
+    DATABASE_POOL_OVERFLOW = _env_int("DATABASE_POOL_OVERFLOW", 10)
     # eventlet by default; gevent and threading work too. The code never imports one of them.
     SOCKETIO_ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
     # Redis URL shared by several server processes; None for a single process.

@@ -32,6 +32,21 @@ def raise_fd_limit(wanted: int = MAX_CONNECTIONS + 1_000) -> int:
     return soft
 
 
+def green_database_waits() -> None:
+    """Under eventlet, PostgreSQL's answers are waited for through eventlet's green select.
+
+    psycopg waits for the server in C (poll) unless it sees gevent's patches; eventlet's it does
+    not see, so each query's round trip blocked the whole process: every device it serves,
+    every nudge and every other request stood still until PostgreSQL answered. psycopg's own
+    select-based wait yields to the other greenlets instead."""
+    import eventlet.patcher
+
+    if eventlet.patcher.is_monkey_patched("select"):
+        import psycopg.waiting
+
+        psycopg.waiting.wait = psycopg.waiting.wait_select
+
+
 def settle() -> None:
     """Once the app is loaded: its modules, models and caches live as long as the process, so
     they leave the garbage collector's sight (gc.freeze). A full collection then scans only what

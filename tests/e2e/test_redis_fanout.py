@@ -1,12 +1,21 @@
 """Two server processes behind one store, sharing PostgreSQL and a real Redis: an event
-caused through one reaches devices connected to the other."""
+caused through one reaches devices connected to the other; and a process keeps serving while
+PostgreSQL makes some of its requests wait."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
+import sqlalchemy
 
 from tests.servers import running_postgres, running_redis
 
 from .clients import Handheld, Tablet
 from .server import LiveServer, server_env
+
+# More than a pool of the usual size (5 + 10) holds, fewer than the app's (assist/config.py).
+WAITING_TAPS = 18
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +46,34 @@ def test_events_cross_between_server_processes(two_servers):
     finally:
         anna.disconnect()
         tablet.disconnect()
+
+
+def test_taps_postgres_keeps_waiting_hold_up_no_other_device(two_servers):
+    """While PostgreSQL makes taps wait (here: a lock held elsewhere), the same process still
+    answers everyone else at once, and every tap goes through when the lock is gone. psycopg's
+    wait in C used to block the whole eventlet process for each query's round trip; and with
+    more taps waiting than the pool had connections, the next device waited for one."""
+    a, _ = two_servers
+    codes = a.pairing_codes()
+    tablets = [Tablet(a.base_url).pair(codes[room]) for room in ("Room 2", "Room 3", "Room 4")]
+    engine = sqlalchemy.create_engine(a.env["DATABASE_URL"])
+    taps = ThreadPoolExecutor(max_workers=WAITING_TAPS)
+    try:
+        with engine.connect() as lock:
+            lock.execute(sqlalchemy.text("LOCK TABLE requests IN ACCESS EXCLUSIVE MODE"))
+            waiting = [
+                taps.submit(tablets[n % len(tablets)].ask, "consultant")
+                for n in range(WAITING_TAPS)
+            ]
+            time.sleep(1)  # the taps are now waiting for the lock, each holding a connection
+            assert not any(tap.done() for tap in waiting)
+            started = time.monotonic()
+            page = requests.get(a.base_url + "/staff/signin", timeout=5)
+            assert page.status_code == 200
+            print(f"another device answered in {time.monotonic() - started:.3f} s")
+            lock.rollback()
+        answers = [tap.result(timeout=30).status_code for tap in waiting]
+        assert 200 in answers and all(code < 500 for code in answers), answers
+    finally:
+        taps.shutdown()
+        engine.dispose()

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from . import clock, notify, team, trail
 from .extensions import db, socketio
@@ -25,7 +25,6 @@ from .models import Duty, Receipt, Request, StaffMember, State
 RESENT, MANAGER_TOLD = 1, 2
 ACTIONS = {RESENT: "resent", MANAGER_TOLD: "undelivered"}
 BATCH_SECONDS = 0.02
-WRITE_ATTEMPTS = 3  # another process may write the same receipt at the same moment
 
 
 def confirm(request_id: int, member: StaffMember) -> bool:
@@ -87,14 +86,7 @@ def _write_as_writer(batch: _Batch) -> None:
     with state["lock"]:
         state["open"] = None  # who comes now starts the next batch
     try:
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                _write(batch)
-                break
-            except IntegrityError:
-                db.session.rollback()
-                if attempt == WRITE_ATTEMPTS - 1:
-                    raise
+        _write(batch)
     finally:
         batch.done.set()
 
@@ -135,10 +127,19 @@ def _write(batch: _Batch) -> None:
     if not new:
         return
     now = clock.now()
-    db.session.add_all(Receipt(request_id=r, staff_id=s, at=now) for r, s in sorted(new))
+    rows = [{"request_id": r, "staff_id": s, "at": now} for r, s in sorted(new)]
+    db.session.execute(_insert_new_receipts(), rows)
     db.session.commit()
     for store_id in set(new.values()):
         notify.receipts_changed(store_id, sorted({r for (r, _), s in new.items() if s == store_id}))
+
+
+def _insert_new_receipts():
+    """An INSERT that leaves alone the receipts another batch wrote since this one looked: the
+    same member's other handheld, on another process or in a batch still writing here."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    return insert(Receipt).on_conflict_do_nothing(index_elements=["request_id", "staff_id"])
 
 
 def count(request_id: int) -> int:

@@ -3,9 +3,11 @@
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
 
 from assist import clock, demo, lifecycle, pairing, receipts, team, visits
-from assist.models import Kind
+from assist.models import Kind, Receipt
 
 from .conftest import actions_of, outsider, room_named, staff_named
 
@@ -53,3 +55,25 @@ def test_a_receipt_from_someone_off_duty_does_not_count(world):
 def test_a_stranger_cannot_confirm(world):
     assert receipts.confirm(world["call"].id, outsider()) is False
     assert receipts.count(world["call"].id) == 0
+
+
+def test_a_receipt_written_meanwhile_by_another_writer_is_no_failure(world):
+    """The member's other handheld (on another process, or in a batch still writing here) may
+    write the same receipt between this batch's look and its write: still one receipt, and
+    this handheld's is noted. Before, the write failed, and did so on every attempt."""
+    call, anna = world["call"], world["anna"]
+    meanwhile = []
+
+    def another_writer(state):
+        if state.is_insert and not meanwhile:
+            meanwhile.append(True)
+            state.session.execute(
+                insert(Receipt).values(request_id=call.id, staff_id=anna.id, at=clock.now())
+            )
+
+    event.listen(Session, "do_orm_execute", another_writer)
+    try:
+        assert receipts.confirm(call.id, anna)
+    finally:
+        event.remove(Session, "do_orm_execute", another_writer)
+    assert meanwhile and receipts.count(call.id) == 1

@@ -148,29 +148,35 @@ def kept_for_today(store: Store, name: str, compute: Callable[[Store], T]) -> T:
     return figures
 
 
-def live_request(request: Request) -> LiveRequest:
-    """One request as a card shows it, e.g. to push it to every handheld after a change."""
-    target = standards.targets(request.store_id)[request.kind]
-    count = db.session.scalar(
-        select(func.count()).select_from(Receipt).where(Receipt.request_id == request.id)
+def receipts_of_request():
+    """How many handhelds confirmed the request of the row, as a column of a query on Request
+    (an index seek per request, not a pass over the whole receipts table)."""
+    return (
+        select(func.count())
+        .where(Receipt.request_id == Request.id)
+        .correlate(Request)
+        .scalar_subquery()
     )
+
+
+def live_request(request: Request, receipts: int | None = None) -> LiveRequest:
+    """One request as a card shows it, e.g. to push it to every handheld after a change.
+    `receipts` when the caller read it already (with receipts_of_request)."""
+    target = standards.targets(request.store_id)[request.kind]
+    if receipts is None:
+        receipts = db.session.scalar(
+            select(func.count()).select_from(Receipt).where(Receipt.request_id == request.id)
+        )
     return LiveRequest(
-        request, standards.timer(request, target, clock.now()), count, _instead(request)
+        request, standards.timer(request, target, clock.now()), receipts, _instead(request)
     )
 
 
 def live_requests(store_id: int, now: datetime) -> list[LiveRequest]:
     """Open and acknowledged requests: customers' before staff work, longest waiting first."""
     targets = standards.targets(store_id)
-    # Counted per live request (an index seek each), not over the whole receipts table.
-    receipts = (
-        select(func.count())
-        .where(Receipt.request_id == Request.id)
-        .correlate(Request)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        select(Request, receipts)
+        select(Request, receipts_of_request())
         .where(Request.store_id == store_id, Request.is_live)
         .order_by(case((Request.kind == Kind.TIDY, 1), else_=0), Request.created_at, Request.id)
     )

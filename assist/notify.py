@@ -72,21 +72,26 @@ def _language_among(languages: list[str], store: Store, locale: str) -> str:
 
 def request_changed(request: Request, event: RequestEvent) -> None:
     """Push the changed card to the store's staff devices; nudge the room's tablet."""
-    _reload_for_card(request)
+    receipts = _reload_for_card(request)
     payload = _about(request, event)
-    _to_staff("request", request, payload)
+    _to_staff("request", request, payload, receipts)
     socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
     # Let the sends go out now, before the request that made the change goes on to answer.
     socketio.sleep(0)
 
 
-def _reload_for_card(request: Request) -> None:
+def _reload_for_card(request: Request) -> int:
     """The commit expired the request: read it back with all its card shows in one query,
-    instead of a reload and a lazy load for each of room, store and claimer. Every push of a
-    request does this, so its callers need not refresh it."""
+    instead of a reload and a lazy load for each of room, store, claimer and receipts. Every
+    push of a request does this, so its callers need not refresh it. Returns its receipts."""
     (request_id,) = inspect(request).identity  # request.id would reload it first
-    query = select(Request).where(Request.id == request_id).options(*CARD_RELATIONS)
-    db.session.execute(query).unique().scalar_one()
+    query = (
+        select(Request, board.receipts_of_request())
+        .where(Request.id == request_id)
+        .options(*CARD_RELATIONS)
+    )
+    _request, receipts = db.session.execute(query).unique().one()
+    return receipts
 
 
 def card(request: Request, locale: str) -> str:
@@ -102,13 +107,13 @@ def card(request: Request, locale: str) -> str:
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
     """A request waited too long: the floor hears it again; level 2 means the manager too."""
-    _reload_for_card(request)
-    _to_staff("alert", request, {**_about(request, event), "level": level})
+    receipts = _reload_for_card(request)
+    _to_staff("alert", request, {**_about(request, event), "level": level}, receipts)
 
 
-def _to_staff(name: str, request: Request, payload: dict) -> None:
+def _to_staff(name: str, request: Request, payload: dict, receipts: int) -> None:
     """One render per language in use, each emitted to that language's room of the store."""
-    live = _live(request)
+    live = _live(request, receipts)
     rendered = {}
     for language in staff_languages(request.room.store):
         html = rendered[language] = _card_html(live, language)
@@ -122,8 +127,8 @@ def _to_staff(name: str, request: Request, payload: dict) -> None:
         g.setdefault("cards", {})[request.id] = rendered
 
 
-def _live(request: Request) -> "board.LiveRequest | None":
-    return board.live_request(request) if request.on_handheld else None
+def _live(request: Request, receipts: int | None = None) -> "board.LiveRequest | None":
+    return board.live_request(request, receipts) if request.on_handheld else None
 
 
 def _card_html(live: "board.LiveRequest | None", language: str) -> str:

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload
 
-from . import board
+from . import board, standards
 from .config import Config
 from .extensions import db, socketio
 from .models import FittingRoom, Rating, Receipt, Request, RequestEvent, StaffMember, Store
@@ -72,26 +72,27 @@ def _language_among(languages: list[str], store: Store, locale: str) -> str:
 
 def request_changed(request: Request, event: RequestEvent) -> None:
     """Push the changed card to the store's staff devices; nudge the room's tablet."""
-    receipts = _reload_for_card(request)
+    read = _reload_for_card(request)
     payload = _about(request, event)
-    _to_staff("request", request, payload, receipts)
+    _to_staff("request", request, payload, read)
     socketio.emit("request", payload, to=fitting_room(request.room_id), namespace=KIOSK_NAMESPACE)
     # Let the sends go out now, before the request that made the change goes on to answer.
     socketio.sleep(0)
 
 
-def _reload_for_card(request: Request) -> int:
+def _reload_for_card(request: Request) -> tuple[int, standards.Target]:
     """The commit expired the request: read it back with all its card shows in one query,
-    instead of a reload and a lazy load for each of room, store, claimer and receipts. Every
-    push of a request does this, so its callers need not refresh it. Returns its receipts."""
+    instead of a reload and a lazy load for each of room, store and claimer, and a query each
+    for its receipts and its target. Every push of a request does this, so its callers need
+    not refresh it. Returns its receipts and its target."""
     (request_id,) = inspect(request).identity  # request.id would reload it first
-    query = (
+    query = standards.with_target(
         select(Request, board.receipts_of_request())
         .where(Request.id == request_id)
         .options(*CARD_RELATIONS)
     )
-    _request, receipts = db.session.execute(query).unique().one()
-    return receipts
+    row = db.session.execute(query).unique().one()
+    return row[1], standards.target_from(row[0].kind, *row[2:])
 
 
 def card(request: Request, locale: str) -> str:
@@ -107,13 +108,16 @@ def card(request: Request, locale: str) -> str:
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
     """A request waited too long: the floor hears it again; level 2 means the manager too."""
-    receipts = _reload_for_card(request)
-    _to_staff("alert", request, {**_about(request, event), "level": level}, receipts)
+    read = _reload_for_card(request)
+    _to_staff("alert", request, {**_about(request, event), "level": level}, read)
 
 
-def _to_staff(name: str, request: Request, payload: dict, receipts: int) -> None:
-    """One render per language in use, each emitted to that language's room of the store."""
-    live = _live(request, receipts)
+def _to_staff(
+    name: str, request: Request, payload: dict, read: tuple[int, standards.Target]
+) -> None:
+    """One render per language in use, each emitted to that language's room of the store.
+    `read`: the receipts and target _reload_for_card read with the request."""
+    live = _live(request, *read)
     rendered = {}
     for language in staff_languages(request.room.store):
         html = rendered[language] = _card_html(live, language)
@@ -127,8 +131,8 @@ def _to_staff(name: str, request: Request, payload: dict, receipts: int) -> None
         g.setdefault("cards", {})[request.id] = rendered
 
 
-def _live(request: Request, receipts: int | None = None) -> "board.LiveRequest | None":
-    return board.live_request(request, receipts) if request.on_handheld else None
+def _live(request: Request, *read) -> "board.LiveRequest | None":
+    return board.live_request(request, *read) if request.on_handheld else None
 
 
 def _card_html(live: "board.LiveRequest | None", language: str) -> str:

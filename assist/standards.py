@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 
 from .errors import Refused
 from .extensions import db
@@ -55,9 +55,29 @@ def targets_of(store_ids: list[int]) -> dict[int, dict[Kind, Target]]:
     for s in db.session.scalars(query):
         chosen[s.store_id][s.kind] = Target(s.acknowledge_within, s.complete_within)
     return {
-        store_id: {kind: own.get(kind, Target(*DEFAULT_TARGETS[kind])) for kind in Kind}
+        store_id: {kind: own.get(kind, default_target(kind)) for kind in Kind}
         for store_id, own in chosen.items()
     }
+
+
+def default_target(kind: Kind) -> Target:
+    return Target(*DEFAULT_TARGETS[kind])
+
+
+def with_target(query: Select) -> Select:
+    """A query on Request, with two more columns: the store's own targets for the request's
+    kind, both None where the store keeps the default (see target_from)."""
+    own = and_(Standard.store_id == Request.store_id, Standard.kind == Request.kind)
+    return query.add_columns(Standard.acknowledge_within, Standard.complete_within).outerjoin(
+        Standard, own
+    )
+
+
+def target_from(kind: Kind, acknowledge_within: int | None, complete_within: int | None) -> Target:
+    """The target those two columns of with_target give for a request of `kind`."""
+    if acknowledge_within is None:
+        return default_target(kind)
+    return Target(acknowledge_within, complete_within)
 
 
 def set_target(store_id: int, kind: str, acknowledge_within: int, complete_within: int) -> None:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assist import board, clock, lifecycle, notify, pairing, receipts, team, visits
+from assist import board, clock, lifecycle, notify, pairing, receipts, standards, team, visits
 from assist.extensions import db, socketio
 from assist.forms import MAX_ID
 from assist.models import Kind, Request
@@ -50,6 +50,19 @@ def test_a_change_pushes_the_card_itself_to_every_handheld(app, store):
     lifecycle.complete(call.id, staff_named(store, "Boris Ivanov"))
     (completed,) = heard(anna)
     assert completed["html"] == ""  # closed: the card leaves every queue
+
+
+def test_a_pushed_card_times_the_request_against_the_stores_own_standard(app, store):
+    """Amber at two thirds of the target that matters now, red at the target: the store's own
+    (30 s to acknowledge, 90 s to complete), not the default."""
+    standards.set_target(store.id, "consultant", 30, 90)
+    anna = staff_socket(app, store, "Anna Tamm", "1111")
+    call = ask(store)
+    (created,) = heard(anna)
+    assert 'data-amber="20" data-red="30"' in created["html"]
+    lifecycle.claim(call.id, staff_named(store, "Boris Ivanov"))
+    (claimed,) = heard(anna)
+    assert 'data-amber="60" data-red="90"' in claimed["html"]
 
 
 def test_a_sweeper_renders_the_card_outside_any_request(app, store):

@@ -159,17 +159,8 @@ def receipts_of_request():
     )
 
 
-def live_request(
-    request: Request, receipts: int | None = None, target: standards.Target | None = None
-) -> LiveRequest:
-    """One request as a card shows it, e.g. to push it to every handheld after a change.
-    `receipts` and `target` when the caller read them already (notify._reload_for_card)."""
-    if target is None:
-        target = standards.targets(request.store_id)[request.kind]
-    if receipts is None:
-        receipts = db.session.scalar(
-            select(func.count()).select_from(Receipt).where(Receipt.request_id == request.id)
-        )
+def live_request(request: Request, receipts: int, target: standards.Target) -> LiveRequest:
+    """One request as a card shows it, from what notify._reload_for_card read with it."""
     return LiveRequest(
         request, standards.timer(request, target, clock.now()), receipts, _instead(request)
     )

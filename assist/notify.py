@@ -103,7 +103,9 @@ def card(request: Request, locale: str) -> str:
     pushed = g.get("cards", {}).get(request.id)
     if pushed is not None:
         return pushed[_language_among(list(pushed), store, locale)]
-    return _card_html(_live(request), device_language(store, locale))
+    if not request.on_handheld:
+        return ""
+    return _card_html(_live(request, *_reload_for_card(request)), device_language(store, locale))
 
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
@@ -131,8 +133,8 @@ def _to_staff(
         g.setdefault("cards", {})[request.id] = rendered
 
 
-def _live(request: Request, *read) -> "board.LiveRequest | None":
-    return board.live_request(request, *read) if request.on_handheld else None
+def _live(request: Request, receipts: int, target: standards.Target) -> "board.LiveRequest | None":
+    return board.live_request(request, receipts, target) if request.on_handheld else None
 
 
 def _card_html(live: "board.LiveRequest | None", language: str) -> str:

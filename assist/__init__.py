@@ -1,13 +1,10 @@
 """Fitting Room Assist: the domain package and the app factory."""
 
-import sqlite3
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event, make_url
-from sqlalchemy.engine import Engine
 
-from . import languages, server
+from . import database, languages, server
 from .config import DEV_SECRET, ROOT, Config
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 from .forms import IdConverter
@@ -29,7 +26,7 @@ def create_app(test_config: object | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
         or f"sqlite:///{Path(app.instance_path) / 'assist.db'}"
     )
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _pool_options(app.config))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config))
     # Blueprints first: importing them defines the Socket.IO handlers, which SocketIO keeps
     # for every app only if they exist before socketio.init_app.
     _register_blueprints(app)
@@ -49,6 +46,9 @@ def create_app(test_config: object | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            database.keep_query_plans(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -81,33 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(start_bp)
 
 
-def _pool_options(config) -> dict:
-    """The connection pool's size, for a database on a server (or in an SQLite file); an SQLite
-    database in memory lives in its one connection."""
-    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return {}
-    return {
-        "pool_size": config["DATABASE_POOL_SIZE"],
-        "max_overflow": config["DATABASE_POOL_OVERFLOW"],
-    }
-
-
 def _check_secret_key(app: Flask) -> None:
     if app.config["SECRET_KEY"] == DEV_SECRET and not (app.debug or app.testing):
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment to a long random value "
             "(python -c 'import secrets; print(secrets.token_hex(32))')."
         )
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(connection, _record) -> None:
-    """WAL lets readers and one writer work together; the busy timeout waits out the writer."""
-    if isinstance(connection, sqlite3.Connection):
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()

@@ -41,8 +41,14 @@ def any_db_app(database_url):
     yield from _app_on(database_url)
 
 
-def _app_on(url: str):
-    config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+@pytest.fixture
+def postgres_app(postgres_url):
+    """The app on PostgreSQL alone, for what only PostgreSQL does."""
+    yield from _app_on(postgres_url)
+
+
+def _app_on(url: str, **settings):
+    config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **settings})
     app = create_app(config)
     limiter.reset()  # its memory storage outlives an app; each test starts with no attempts
     # The test keeps one app context open, and Flask reuses it for every request the test

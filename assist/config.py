@@ -22,6 +22,9 @@ class Config:
     # one. Processes × (size + overflow) must stay under PostgreSQL's max_connections (100).
     DATABASE_POOL_SIZE = _env_int("DATABASE_POOL_SIZE", 20)
     DATABASE_POOL_OVERFLOW = _env_int("DATABASE_POOL_OVERFLOW", 10)
+    # A request that waits this long for a free connection is answered "busy" (503) at once,
+    # well before a proxy gives up on it (nginx: 30 s); the tablet sends its tap again.
+    DATABASE_POOL_TIMEOUT = _env_int("DATABASE_POOL_TIMEOUT", 10)
     # eventlet by default; gevent and threading work too. The code never imports one of them.
     SOCKETIO_ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
     # Redis URL shared by several server processes; None for a single process.

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import TimeoutError as NoFreeConnection
 from werkzeug.exceptions import HTTPException
 
 from . import clock, forms, labels, localtime
@@ -29,6 +30,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # On every answer that refuses on purpose (4xx with our own message): the tablet's outbox keeps
 # any other answer (a 500, a proxy's page) as not delivered and sends the tap again.
 REFUSAL_HEADER = "X-Refused"
+BUSY_RETRY_SECONDS = 5
 
 
 def init_app(app: Flask) -> None:
@@ -36,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.before_request(forms.refuse_nul_bytes)
     app.register_error_handler(Refused, _refused)
     app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_error_handler(NoFreeConnection, _busy)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.after_request(_security_headers)
@@ -111,6 +114,18 @@ def _http_error(error: HTTPException):
     custom = error.description != type(error).description and error.description
     message = custom or STATUS_MESSAGES.get(error.code) or error.name
     return show_problem(message, error.code or 500)
+
+
+def _busy(_error: NoFreeConnection):
+    """Every database connection of this process stayed taken for DATABASE_POOL_TIMEOUT. Say
+    so at once, instead of holding the device until its proxy gives up (which also takes the
+    process out of the proxy's rotation). Nothing was written: the tablet's outbox sends the
+    tap again, a handheld's consultant taps again."""
+    current_app.logger.warning("Busy: no database connection came free in time")
+    db.session.rollback()
+    response = show_problem(_("We are very busy. Please try again in a moment."), 503)
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
 
 
 def _unexpected(error: Exception):

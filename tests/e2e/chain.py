@@ -107,8 +107,10 @@ class Nginx:
             time.sleep(0.05)
 
     def _config(self) -> str:
-        servers = "".join(f"    server 127.0.0.1:{port};\n" for port in self.backends)
-        site = re.sub(r"(    server 127\.0\.0\.1:\d+;\n)+", servers, SITE.read_text())
+        def servers(block: re.Match) -> str:  # each upstream's servers, with their parameters
+            return "".join(f"    server 127.0.0.1:{port}{block[2]};\n" for port in self.backends)
+
+        site = re.sub(r"(    server 127\.0\.0\.1:\d+([^;\n]*);\n)+", servers, SITE.read_text())
         site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
         tmp = self.workdir / "nginx-tmp"
         tmp.mkdir(exist_ok=True)

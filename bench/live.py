@@ -157,14 +157,18 @@ class BareServer:
 
 
 def _profile(server, seconds: float) -> subprocess.Popen | None:
-    """With BENCH_PROFILE=<dir>, py-spy samples the server through the run's load: collapsed
-    stacks in <dir>/<kind>.txt (flamegraph.pl or speedscope read them)."""
+    return profile(server.pid, server.kind, seconds)
+
+
+def profile(pid: int, name: str, seconds: float) -> subprocess.Popen | None:
+    """With BENCH_PROFILE=<dir>, py-spy samples a server process through the run's load:
+    collapsed stacks in <dir>/<name>.txt (flamegraph.pl or speedscope read them)."""
     folder = os.environ.get("BENCH_PROFILE")
     if not folder:
         return None
     Path(folder).mkdir(parents=True, exist_ok=True)
-    out = Path(folder) / f"{server.kind}.txt"
-    command = [_py_spy(), "record", "--pid", str(server.pid), "--duration", str(int(seconds)),
+    out = Path(folder) / f"{name}.txt"
+    command = [_py_spy(), "record", "--pid", str(pid), "--duration", str(int(seconds)),
                "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -12,12 +12,16 @@ stores over the processes as it would in a chain.
 
 Devices and rooms run in several client processes, whole stores in each: a room's driver learns
 the id of the tidy task its visit's end made from its own store's handhelds. Figures as in
-bench/live.py: nudge and "sees it" latencies, delivered/expected, RSS of the server processes.
+bench/live.py: nudge and "sees it" latencies, delivered/expected, RSS of the server processes;
+besides, failed HTTP requests and the CPU seconds of the servers, of the bench's clients and of
+the whole machine (nginx, Redis and PostgreSQL share it). With BENCH_PROFILE=<dir>, py-spy
+samples every server process through the load.
 """
 
 import asyncio
 import json
 import multiprocessing
+import os
 import random
 import re
 import shutil
@@ -39,6 +43,8 @@ from .live import (
     ROOMS,
     _percentiles,
     cookie_of,
+    cpu_seconds,
+    profile,
     rss_mb,
     seeded,
     token_in,
@@ -104,14 +110,23 @@ class Deployment:
         }
         return {"id": store_id, "staff": staff, "rooms": rooms}
 
-    def servers_rss_mb(self) -> int:
-        """Resident memory of every server process (gunicorn's and its worker's), in MB."""
+    def server_pids(self) -> list[int]:
+        """Every server process: gunicorn's arbiters and their workers."""
         pids = [s.process.pid for s in self.servers]
         for pid in list(pids):
             children = Path(f"/proc/{pid}/task/{pid}/children")
             if children.exists():
                 pids += [int(c) for c in children.read_text().split()]
-        return sum(rss_mb(pid) for pid in pids)
+        return pids
+
+    def worker_pids(self) -> list[int]:
+        """The processes that serve: gunicorn's workers."""
+        arbiters = {s.process.pid for s in self.servers}
+        return [pid for pid in self.server_pids() if pid not in arbiters]
+
+    def servers_rss_mb(self) -> int:
+        """Resident memory of every server process, in MB."""
+        return sum(rss_mb(pid) for pid in self.server_pids())
 
 
 def _signed_in(base_url: str, store_id: int, name: str, secret: str) -> dict:
@@ -153,13 +168,20 @@ class Chain:
             procs.append(proc)
         connected = sum(pipe.recv()["connected"] for pipe in pipes)
         rss_connected = self.deployment.servers_rss_mb()
+        cpu_before = self._cpu(procs)
         for pipe in pipes:
             pipe.send("go")
+        profilers = [
+            profile(pid, f"chain-{pid}", self.seconds) for pid in self.deployment.worker_pids()
+        ]
         rss = [rss_connected]
         while not all(pipe.poll() for pipe in pipes):
             time.sleep(0.5)
             rss.append(self.deployment.servers_rss_mb())
         parts = [pipe.recv() for pipe in pipes]
+        cpu = {k: round(v - cpu_before[k], 1) for k, v in self._cpu(procs).items()}
+        for profiler in filter(None, profilers):
+            profiler.wait()
         for proc in procs:
             proc.join(timeout=30)
         nudges = [x for p in parts for x in p["nudges"]]
@@ -176,7 +198,21 @@ class Chain:
             "delivered": len(nudges),
             "expected": sum(p["expected"] for p in parts),
             "http_errors": sum(p["errors"] for p in parts),
+            "rereads": sum(p["rereads"] for p in parts),
             "rss_mb": {"connected": rss_connected, "max": max(rss)},
+            "cpu_s": cpu,
+            "servers_cpu_ms_per_change": round(
+                cpu["servers"] * 1e3 / max(1, sum(p["changes"] for p in parts)), 1
+            ),
+        }
+
+    def _cpu(self, clients) -> dict[str, float]:
+        """CPU seconds so far: the servers, the bench's clients, and the whole machine (which
+        also runs nginx, Redis and the database)."""
+        return {
+            "servers": sum(cpu_seconds(pid) for pid in self.deployment.server_pids()),
+            "clients": sum(cpu_seconds(p.pid) for p in clients),
+            "machine": machine_cpu_seconds(),
         }
 
 
@@ -315,8 +351,9 @@ class ShopHandheld(Device):
 
 
 def _figures(shops: list[Shop]) -> dict:
-    nudges, seen, taps, changes, expected, errors = [], [], 0, 0, 0, 0
+    nudges, seen, taps, changes, expected, errors, rereads = [], [], 0, 0, 0, 0, 0
     for shop in shops:
+        rereads += len(shop.records["rereads"])
         sent = shop.sent
         nudges += [t - sent[(r, a)] for r, a, t in shop.records["nudges"] if (r, a) in sent]
         seen += [
@@ -335,6 +372,7 @@ def _figures(shops: list[Shop]) -> dict:
         "changes": changes,
         "expected": expected,
         "errors": errors,
+        "rereads": rereads,
     }
 
 
@@ -349,9 +387,18 @@ def table(row: dict) -> str:
 
     return (
         "| stores × handhelds | processes | database | taps/s | nudge p50/p95/p99/max "
-        "| sees it p50/p95/p99/max | delivered | RSS MB (all processes) |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "| sees it p50/p95/p99/max | delivered | failed HTTP | RSS MB (all processes) "
+        "| servers' CPU ms per change |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
         f"| {row['stores']} × {row['handhelds_per_store']} | {row['processes']} "
         f"| {row['database']} | {row['taps_per_s']} | {p('nudge_ms')} | {p('sees_it_ms')} "
-        f"| {row['delivered']}/{row['expected']} | {row['rss_mb']['max']} |"
+        f"| {row['delivered']}/{row['expected']} | {row['http_errors']} | {row['rss_mb']['max']} "
+        f"| {row['servers_cpu_ms_per_change']} |"
     )
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine so far (all cores), in seconds."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, notify, stamps, trail
@@ -76,10 +76,14 @@ def open_request(
     may carry the customer's `picked` alternative; it does not make the request another one,
     so a second tap with another pick finds the first request, pick unchanged."""
     key = _dedupe_key(kind, menu_item, variant)
-    earlier = _same_tap(visit.room_id, client_key) or _live_request(visit.id, key)
+    earlier = _same_tap(visit.room_id, client_key)
     if earlier:
         return earlier
-    _check_visit_limit(visit)
+    waiting = _waiting_in(visit.id)
+    earlier = _with_key(waiting, key)
+    if earlier:
+        return earlier
+    _check_visit_limit(len(waiting))
     try:
         change = _add(
             visit,
@@ -94,7 +98,7 @@ def open_request(
         db.session.commit()
     except IntegrityError:  # the same tap arrived twice at once; the other one won
         db.session.rollback()
-        return _same_tap(visit.room_id, client_key) or _live_request(visit.id, key)
+        return _same_tap(visit.room_id, client_key) or _with_key(_waiting_in(visit.id), key)
     announce([change])
     return change[0]
 
@@ -289,23 +293,19 @@ def _same_tap(room_id: int, client_key: str | None) -> Request | None:
     )
 
 
-def _live_request(visit_id: int, key: str) -> Request | None:
-    return db.session.scalar(
-        select(Request).where(
-            Request.visit_id == visit_id,
-            Request.dedupe_key == key,
-            Request.is_live,
-        )
+def _waiting_in(visit_id: int) -> list[Request]:
+    """The visit's live requests: a handful at most (MAX_LIVE_REQUESTS_PER_VISIT)."""
+    return list(
+        db.session.scalars(select(Request).where(Request.visit_id == visit_id, Request.is_live))
     )
 
 
-def _check_visit_limit(visit: Visit) -> None:
+def _with_key(requests: list[Request], key: str) -> Request | None:
+    return next((request for request in requests if request.dedupe_key == key), None)
+
+
+def _check_visit_limit(waiting: int) -> None:
     limit = current_app.config["MAX_LIVE_REQUESTS_PER_VISIT"]
-    waiting = db.session.scalar(
-        select(func.count())
-        .select_from(Request)
-        .where(Request.visit_id == visit.id, Request.is_live)
-    )
     if waiting >= limit:
         raise TooMany(
             _l(

@@ -55,10 +55,12 @@ def _stamp_request(_mapper, connection, request: Request) -> None:
 def _stamp_visit(_mapper, connection, visit: Visit) -> None:
     visit.started_at = visit.started_at or clock.now()
     if visit.service_day is None:
-        store_id = connection.scalar(
-            select(FittingRoom.store_id).where(FittingRoom.id == visit.room_id)
+        timezone = connection.scalar(
+            select(Store.timezone)
+            .join(FittingRoom, FittingRoom.store_id == Store.id)
+            .where(FittingRoom.id == visit.room_id)
         )
-        visit.service_day = service_day(visit.started_at, _timezone(connection, store_id))
+        visit.service_day = service_day(visit.started_at, timezone)
 
 
 @event.listens_for(Rating, "before_insert")

@@ -307,6 +307,7 @@ class Run:
             "taps_per_s": round(taps / self.seconds / 2, 2),  # two taps (customer + tidy) a cycle
             "changes": len(self.sent),
             "nudge_ms": _percentiles(nudges),
+            "nudge_ms_by_action": self._by_action(hh),
             "sees_it_ms": _percentiles(seen),
             "reread_ms": _percentiles(rereads),
             "rereads": len(rereads),
@@ -319,6 +320,18 @@ class Run:
             "rss_mb": {"connected": rss_connected, "max": max(self.rss or [rss_connected])},
             "cpu_s": {k: round(v, 2) for k, v in self.cpu.items()},
             "server_cpu_ms_per_change": round(self.cpu["server"] * 1e3 / max(1, len(self.sent)), 2),
+        }
+
+    def _by_action(self, handhelds: list[dict]) -> dict:
+        """Nudge p50/p99/max per kind of change (created, claimed, …): which step is slow."""
+        by_action: dict[str, list[float]] = {}
+        for r in handhelds:
+            for rid, action, t in r["nudges"]:
+                if (rid, action) in self.sent:
+                    by_action.setdefault(action, []).append(t - self.sent[(rid, action)])
+        return {
+            action: {k: v for k, v in _percentiles(times).items() if k in ("p50", "p99", "max")}
+            for action, times in sorted(by_action.items())
         }
 
 

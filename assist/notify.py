@@ -7,10 +7,11 @@ reconnect) re-reads its view over HTTP. Tablets, one per fitting room, re-read t
 """
 
 from contextlib import nullcontext
+from functools import cache
 
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.orm import joinedload
 
 from . import board, standards
@@ -86,13 +87,19 @@ def _reload_for_card(request: Request) -> tuple[int, standards.Target]:
     for its receipts and its target. Every push of a request does this, so its callers need
     not refresh it. Returns its receipts and its target."""
     (request_id,) = inspect(request).identity  # request.id would reload it first
-    query = standards.with_target(
+    row = db.session.execute(_card_query(), {"request_id": request_id}).unique().one()
+    return row[1], standards.target_from(row[0].kind, *row[2:])
+
+
+@cache
+def _card_query():
+    """_reload_for_card's query, built once: every push runs it, and building it anew (and its
+    cache key, which SQLAlchemy keeps on the statement) cost more than looking it up."""
+    return standards.with_target(
         select(Request, board.receipts_of_request())
-        .where(Request.id == request_id)
+        .where(Request.id == bindparam("request_id"))
         .options(*CARD_RELATIONS)
     )
-    row = db.session.execute(query).unique().one()
-    return row[1], standards.target_from(row[0].kind, *row[2:])
 
 
 def card(request: Request, locale: str) -> str:

@@ -46,9 +46,7 @@ def create_app(test_config: object | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    with app.app_context():
-        for engine in db.engines.values():
-            database.keep_query_plans(engine)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -6,6 +6,8 @@ import weakref
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 
+from .extensions import db
+
 
 def engine_options(config) -> dict:
     """The connection pool's size, for a database on a server (or in an SQLite file); an SQLite
@@ -30,6 +32,13 @@ def _sqlite_pragmas(connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def init_app(app) -> None:
+    """After db.init_app: settings of the app's engines themselves."""
+    with app.app_context():
+        for engine in db.engines.values():
+            keep_query_plans(engine)
 
 
 def keep_query_plans(engine: Engine) -> None:

@@ -156,10 +156,6 @@ class BareServer:
         self.process.wait(timeout=10)
 
 
-def _profile(server, seconds: float) -> subprocess.Popen | None:
-    return profile(server.pid, server.kind, seconds)
-
-
 def profile(pid: int, name: str, seconds: float) -> subprocess.Popen | None:
     """With BENCH_PROFILE=<dir>, py-spy samples a server process through the run's load:
     collapsed stacks in <dir>/<name>.txt (flamegraph.pl or speedscope read them)."""
@@ -215,7 +211,7 @@ class Run:
         sampling = threading.Event()
         sampler = threading.Thread(target=self._sample, args=(sampling,), daemon=True)
         sampler.start()
-        profiler = _profile(self.server, self.seconds)
+        profiler = profile(self.server.pid, self.server.kind, self.seconds)
         period = 60 / (PEAK_CYCLES_PER_ROOM_PER_MINUTE * self.load)
         end = time.time() + self.seconds
         rooms = [

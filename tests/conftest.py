@@ -47,6 +47,17 @@ def postgres_app(postgres_url):
     yield from _app_on(postgres_url)
 
 
+@pytest.fixture
+def one_connection_app(tmp_path):
+    """The app with a pool of one connection that is given up on after a fifth of a second."""
+    yield from _app_on(
+        f"sqlite:///{tmp_path / 'assist.db'}",
+        DATABASE_POOL_SIZE=1,
+        DATABASE_POOL_OVERFLOW=0,
+        DATABASE_POOL_TIMEOUT=0.2,
+    )
+
+
 def _app_on(url: str, **settings):
     config = type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **settings})
     app = create_app(config)

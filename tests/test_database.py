@@ -11,20 +11,9 @@ from assist import demo
 from assist.extensions import db
 from assist.models import Request, Store
 
-from .conftest import _app_on, csrf_from, pair_tablet, room_named
+from .conftest import csrf_from, pair_tablet, room_named
 
 READS = 8  # psycopg prepares a statement the fifth time a connection runs it
-
-
-@pytest.fixture
-def one_connection_app(tmp_path):
-    """The app with a pool of one connection that is given up on after a fifth of a second."""
-    yield from _app_on(
-        f"sqlite:///{tmp_path / 'assist.db'}",
-        DATABASE_POOL_SIZE=1,
-        DATABASE_POOL_OVERFLOW=0,
-        DATABASE_POOL_TIMEOUT=0.2,
-    )
 
 
 def test_a_tap_while_every_connection_is_taken_is_answered_busy_and_writes_nothing(

@@ -70,20 +70,22 @@ def open_request(
     variant: CatalogueItem | None = None,
     picked: CatalogueItem | None = None,
     client_key: str | None = None,
+    along: list[Change] | tuple = (),
 ) -> Request:
     """Open a request, or return the one this tap already made: a retry carries the same
     client_key, and a repeated tap finds the same request still waiting. A size not in stock
     may carry the customer's `picked` alternative; it does not make the request another one,
-    so a second tap with another pick finds the first request, pick unchanged."""
+    so a second tap with another pick finds the first request, pick unchanged.
+
+    `along`: what the tap's transaction changed already (visits.ask began the visit); committed
+    and announced with the request."""
     key = _dedupe_key(kind, menu_item, variant)
-    earlier = _same_tap(visit.room_id, client_key)
+    room_id, visit_id = visit.room_id, visit.id
+    earlier = _earlier_tap(visit, key, client_key)
     if earlier:
+        db.session.commit()  # the visit the tap began, if it began one
+        announce(along)
         return earlier
-    waiting = _waiting_in(visit.id)
-    earlier = _with_key(waiting, key)
-    if earlier:
-        return earlier
-    _check_visit_limit(len(waiting))
     try:
         change = _add(
             visit,
@@ -98,8 +100,8 @@ def open_request(
         db.session.commit()
     except IntegrityError:  # the same tap arrived twice at once; the other one won
         db.session.rollback()
-        return _same_tap(visit.room_id, client_key) or _with_key(_waiting_in(visit.id), key)
-    announce([change])
+        return _same_tap(room_id, client_key) or _with_key(_waiting_in(visit_id), key)
+    announce([*along, change])
     return change[0]
 
 
@@ -140,8 +142,10 @@ def _add(
     picked: CatalogueItem | None = None,
     client_key: str | None = None,
 ) -> Change:
+    store = visit.room.store
+    now = clock.now()
     request = Request(
-        store_id=visit.room.store_id,
+        store_id=store.id,
         room_id=visit.room_id,
         visit_id=visit.id,
         kind=kind,
@@ -151,7 +155,8 @@ def _add(
         in_stock=variant.stock > 0 if variant else None,
         picked_id=picked.id if picked else None,
         client_key=client_key,
-        created_at=clock.now(),
+        created_at=now,
+        **stamps.local_facts(now, store.timezone),
     )
     db.session.add(request)
     db.session.flush()
@@ -181,31 +186,21 @@ def cancel(request_id: int, tablet: Tablet) -> Request:
     return _commit([_move(request, CANCEL, tablet=tablet)])
 
 
-def abandon_open_requests(visit: Visit) -> list[Change]:
-    """Close what nobody took yet when the visit ends. The caller commits and announces."""
-    open_ids = db.session.scalars(
-        select(Request.id).where(Request.visit_id == visit.id, Request.state == State.OPEN)
+def close_live_requests(visit: Visit) -> list[Change]:
+    """The visit ended: what nobody took yet is abandoned, and what consultants were on is left
+    (they must not serve an empty room). One claimed a moment ago is left; one completed a
+    moment ago stays done. The caller commits and announces."""
+    live = db.session.scalars(
+        select(Request).where(
+            Request.visit_id == visit.id,
+            Request.state.in_((State.OPEN, State.ACKNOWLEDGED)),
+        )
     ).all()
     changes = []
-    for request_id in open_ids:
-        request = db.session.get(Request, request_id)
-        event = _try_move(request, ABANDON)
-        if event:  # a consultant may have claimed it a moment ago; then it stays theirs
-            changes.append((request, event))
-    return changes
-
-
-def leave_acknowledged_requests(visit: Visit) -> list[Change]:
-    """The visit ended while consultants were on its requests: they must not serve an empty
-    room. The caller commits and announces."""
-    taken_ids = db.session.scalars(
-        select(Request.id).where(Request.visit_id == visit.id, Request.state == State.ACKNOWLEDGED)
-    ).all()
-    changes = []
-    for request_id in taken_ids:
-        request = db.session.get(Request, request_id)
-        event = _try_move(request, LEAVE)
-        if event:  # completed a moment ago: then it stays done
+    for request in live:
+        moves = (ABANDON, LEAVE) if request.state == State.OPEN else (LEAVE,)
+        event = next(filter(None, (_try_move(request, move) for move in moves)), None)
+        if event:
             changes.append((request, event))
     return changes
 
@@ -291,6 +286,19 @@ def _same_tap(room_id: int, client_key: str | None) -> Request | None:
     return db.session.scalar(
         select(Request).where(Request.room_id == room_id, Request.client_key == client_key)
     )
+
+
+def _earlier_tap(visit: Visit, key: str, client_key: str | None) -> Request | None:
+    """The request this tap already made: the same tap sent again, or the same thing still
+    waiting. A new one over the visit's limit of waiting requests is refused."""
+    earlier = _same_tap(visit.room_id, client_key)
+    if earlier:
+        return earlier
+    waiting = _waiting_in(visit.id)
+    earlier = _with_key(waiting, key)
+    if earlier is None:
+        _check_visit_limit(len(waiting))
+    return earlier
 
 
 def _waiting_in(visit_id: int) -> list[Request]:

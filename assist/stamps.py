@@ -7,7 +7,9 @@ Python with zoneinfo, from the very value that is stored, so a report's `GROUP B
 agrees with the timestamp to the microsecond on both databases.
 
 The stamps are filled in just before the row is inserted (SQLAlchemy's before_insert), so every
-way of writing a row gets them; the lifecycle stamps durations on its state changes itself.
+way of writing a row gets them; a writer that has the store's time zone at hand stamps them
+itself (local_facts, service_day) and spares the insert its query. The lifecycle stamps
+durations on its state changes itself.
 """
 
 from datetime import date, datetime, timedelta
@@ -43,9 +45,9 @@ def _timezone(connection, store_id: int) -> str:
 def _stamp_request(_mapper, connection, request: Request) -> None:
     request.created_at = request.created_at or clock.now()
     if request.local_day is None:
-        local = localtime.to_local(request.created_at, _timezone(connection, request.store_id))
-        request.local_day, request.local_hour = local.date(), local.hour
-        request.local_weekday = local.weekday()
+        timezone = _timezone(connection, request.store_id)
+        for column, value in local_facts(request.created_at, timezone).items():
+            setattr(request, column, value)
     for column, value in durations(request).items():
         if getattr(request, column) is None:
             setattr(request, column, value)
@@ -71,6 +73,13 @@ def _stamp_rating(_mapper, connection, rating: Rating) -> None:
         .where(Visit.id == rating.visit_id)
     ).one()
     rating.store_id, rating.room_id, rating.service_day = found
+
+
+def local_facts(at: datetime, timezone: str) -> dict:
+    """A request's store-local day, hour and weekday, for a writer that has its store at hand
+    (else they are stamped at insert, at the cost of a query)."""
+    local = localtime.to_local(at, timezone)
+    return {"local_day": local.date(), "local_hour": local.hour, "local_weekday": local.weekday()}
 
 
 def service_day(at: datetime, timezone: str) -> date:

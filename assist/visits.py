@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from . import clock, forms, knock, lifecycle, recovery
+from . import clock, forms, knock, lifecycle, recovery, stamps
 from .errors import Refused
 from .extensions import db
-from .models import FittingRoom, Rating, Request, Visit
+from .models import FittingRoom, Kind, Rating, Request, Tablet, Visit
 from .saving import commit_or_refuse
 
 END_REASONS = ("rated", "done", "reset", "idle")
@@ -58,17 +59,37 @@ def start_visit(room: FittingRoom) -> Visit:
     visit = current_visit(room.id)
     if visit:
         return visit
-    visit = Visit(room_id=room.id, started_at=clock.now())
+    visit, skipped = _begin(room)
+    db.session.commit()
+    lifecycle.announce(skipped)
+    return visit
+
+
+def ask(room: FittingRoom, kind: Kind, *, tablet: Tablet, **what) -> Visit:
+    """A customer's tap: the request, in the room's current visit or in one begun now. One
+    commit writes both, so the tap reads nothing twice and its nudge leaves sooner. `what` is
+    lifecycle.open_request's. Returns the visit."""
+    visit = current_visit(room.id)
+    skipped = []
+    if visit is None:
+        visit, skipped = _begin(room)
+    lifecycle.open_request(visit, kind, tablet=tablet, along=skipped, **what)
+    return visit
+
+
+def _begin(room: FittingRoom) -> tuple[Visit, list[lifecycle.Change]]:
+    """A new visit, written but not committed, and the room's tidy task it closed: nobody
+    tidied the room before this customer. Two first taps at once share one visit."""
+    now = clock.now()
+    service_day = stamps.service_day(now, room.store.timezone)
+    visit = Visit(room_id=room.id, started_at=now, service_day=service_day)
     db.session.add(visit)
     try:
         db.session.flush()
-        skipped = lifecycle.skip_tidy(room.id)  # the room was not tidied before this customer
-        db.session.commit()
-    except IntegrityError:  # two first taps at once: one visit, shared
+    except IntegrityError:
         db.session.rollback()
-        return current_visit(room.id)
-    lifecycle.announce(skipped)
-    return visit
+        return current_visit(room.id), []
+    return visit, lifecycle.skip_tidy(room.id)
 
 
 def has_live_requests(visit: Visit) -> bool:
@@ -118,20 +139,19 @@ def rate_visit(
 
 
 def _close(visit: Visit, reason: str) -> list[lifecycle.Change]:
+    now = clock.now()
     ended = db.session.execute(
         update(Visit)
         .where(Visit.id == visit.id, Visit.ended_at.is_(None))
-        .values(ended_at=clock.now(), end_reason=reason)
+        .values(ended_at=now, end_reason=reason)
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(visit)
-    if ended.rowcount != 1:
+    if ended.rowcount != 1:  # ended already, maybe elsewhere: read how
+        db.session.expire(visit)
         return []
-    return [
-        *lifecycle.abandon_open_requests(visit),
-        *lifecycle.leave_acknowledged_requests(visit),
-        *lifecycle.add_tidy(visit),
-    ]
+    set_committed_value(visit, "ended_at", now)  # as written: no need to read it back
+    set_committed_value(visit, "end_reason", reason)
+    return [*lifecycle.close_live_requests(visit), *lifecycle.add_tidy(visit)]
 
 
 def _check_score(score: int) -> int:

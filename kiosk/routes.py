@@ -151,9 +151,8 @@ def send_request():
         picked = catalogue.picked_instead(variant, pick) if pick else None
     # The same tap, sent again, carries the same key.
     client_key = forms.text("client_key", column=Request.client_key) or None
-    visit = visits.start_visit(tablet.room)
-    lifecycle.open_request(
-        visit,
+    visit = visits.ask(
+        tablet.room,
         kind,
         tablet=tablet,
         menu_item=menu_item,

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assist import clock, lifecycle, pairing, visits
-from assist.extensions import db
+from assist.extensions import db, socketio
 from assist.models import (
     CatalogueItem,
     Kind,
@@ -21,7 +21,7 @@ from assist.models import (
     Visit,
 )
 
-from .conftest import csrf_from, pair_tablet, room_named, staff_named
+from .conftest import csrf_from, pair_tablet, room_named, sign_in, staff_named
 
 HTMX = {"HX-Request": "true"}
 NEAREST = "A consultant will bring the nearest sizes/colours we have"
@@ -373,6 +373,27 @@ def test_a_request_goes_from_sent_to_on_the_way_to_done(kiosk, store, fields_for
     done = kiosk.status()
     assert "Done" in done and "Anna is on the way" not in done
     assert "Cancel" not in done
+
+
+def test_the_first_tap_after_an_untidied_visit_skips_the_tidy_and_rings_on_the_handhelds(
+    app, kiosk, store
+):
+    """The tap begins the visit: the room's waiting tidy task closes as skipped and the request
+    is made, written together; the handhelds hear both, the tablet shows the request."""
+    visits.end_visit(visits.start_visit(kiosk.room), "done")  # nobody tidied after it
+    staff = app.test_client()
+    sign_in(staff, store, "Anna Tamm", "1111")
+    handheld = socketio.test_client(app, namespace="/staff", flask_test_client=staff)
+    sent = kiosk.ask("consultant")
+    assert sent.status_code == 200 and "Sent" in sent.text
+    heard = [
+        (e["args"][0]["kind"], e["args"][0]["action"])
+        for e in handheld.get_received("/staff")
+        if e["name"] == "request"
+    ]
+    assert heard == [("tidy", "skipped"), ("consultant", "created")]
+    visit = current_visit(kiosk.room)
+    assert [(r.kind, r.state) for r in visit.requests] == [(Kind.CONSULTANT, State.OPEN)]
 
 
 def test_a_plain_form_is_redirected_to_the_status(kiosk):

@@ -112,14 +112,7 @@ def _write(batch: _Batch) -> None:
             )
         )
     }
-    had = set(
-        db.session.execute(
-            select(Receipt.request_id, Receipt.staff_id).where(
-                Receipt.request_id.in_(request_ids), Receipt.staff_id.in_(staff_ids)
-            )
-        ).tuples()
-    )
-    new: dict[tuple[int, int], int] = {}  # (request, staff) → store
+    confirmed: dict[tuple[int, int], int] = {}  # (request, staff) → store
     for place, ((staff_id, version), wanted) in enumerate(batch.wanted):
         version_and_store = members.get(staff_id)
         if version_and_store is None or version_and_store[0] != version:
@@ -127,23 +120,28 @@ def _write(batch: _Batch) -> None:
             continue
         ours = {i for i in wanted if store_of.get(i) == version_and_store[1]}
         batch.answers[place] = bool(ours)
-        new.update({(i, staff_id): version_and_store[1] for i in ours if (i, staff_id) not in had})
-    if not new:
+        confirmed.update({(i, staff_id): version_and_store[1] for i in ours})
+    if not confirmed:
         return
     now = clock.now()
-    rows = [{"request_id": r, "staff_id": s, "at": now} for r, s in sorted(new)]
-    db.session.execute(_insert_new_receipts(), rows)
+    rows = [{"request_id": r, "staff_id": s, "at": now} for r, s in sorted(confirmed)]
+    written = db.session.execute(_insert_new_receipts(), rows).tuples()
+    new = {key: confirmed[key] for key in written}
     db.session.commit()
     for store_id in set(new.values()):
         notify.receipts_changed(store_id, sorted({r for (r, _), s in new.items() if s == store_id}))
 
 
 def _insert_new_receipts():
-    """An INSERT that leaves alone the receipts another batch wrote since this one looked: the
-    same member's other handheld, on another process or in a batch still writing here."""
+    """An INSERT that leaves alone the receipts written before (a repeat, the same member's
+    other handheld, another process) and returns the ones it wrote: only those change counts."""
     dialect = db.session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    return insert(Receipt).on_conflict_do_nothing(index_elements=["request_id", "staff_id"])
+    return (
+        insert(Receipt)
+        .on_conflict_do_nothing(index_elements=["request_id", "staff_id"])
+        .returning(Receipt.request_id, Receipt.staff_id)
+    )
 
 
 def count(request_id: int) -> int:

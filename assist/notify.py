@@ -6,8 +6,10 @@ instead of re-reading its whole queue. A device that missed a nudge (a gap in `s
 reconnect) re-reads its view over HTTP. Tablets, one per fitting room, re-read their own status.
 """
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
@@ -49,13 +51,15 @@ def managers_room(store_id: int) -> str:
     return f"store:{store_id}:managers"
 
 
-def staff_languages(store: Store) -> list[str]:
-    """The languages a store's staff pages can be in: the store's, and any a member chose."""
-    languages = {store.language}
-    chosen = getattr(StaffMember, "language", None)  # per-member languages, where they exist
-    if chosen is not None:
-        query = select(chosen).where(StaffMember.store_id == store.id, StaffMember.active)
-        languages.update(db.session.scalars(query.distinct()))
+def staff_languages(store: Store, chosen: Iterable[str] | None = None) -> list[str]:
+    """The languages a store's staff pages can be in: the store's, and any a member chose.
+    `chosen`: the members' choices where they were read already (the card's query reads them)."""
+    if chosen is None:
+        query = select(StaffMember.language).where(
+            StaffMember.store_id == store.id, StaffMember.active
+        )
+        chosen = db.session.scalars(query.distinct())
+    languages = {store.language, *chosen}
     found = sorted(lang for lang in languages if lang in Config.LANGUAGES)
     return found or [Config.BABEL_DEFAULT_LOCALE]
 
@@ -71,6 +75,14 @@ def _language_among(languages: list[str], store: Store, locale: str) -> str:
     return store.language if store.language in languages else languages[0]
 
 
+class CardRead(NamedTuple):
+    """What _reload_for_card reads with a request, besides the request itself."""
+
+    receipts: int
+    target: standards.Target
+    languages: list[str]  # the store's staff languages: one render each
+
+
 def request_changed(request: Request, event: RequestEvent) -> None:
     """Push the changed card to the store's staff devices; nudge the room's tablet."""
     read = _reload_for_card(request)
@@ -81,14 +93,16 @@ def request_changed(request: Request, event: RequestEvent) -> None:
     socketio.sleep(0)
 
 
-def _reload_for_card(request: Request) -> tuple[int, standards.Target]:
+def _reload_for_card(request: Request) -> CardRead:
     """The commit expired the request: read it back with all its card shows in one query,
     instead of a reload and a lazy load for each of room, store and claimer, and a query each
-    for its receipts and its target. Every push of a request does this, so its callers need
-    not refresh it. Returns its receipts and its target."""
+    for its receipts, its target and its store's staff languages. Every push of a request does
+    this, so its callers need not refresh it."""
     (request_id,) = inspect(request).identity  # request.id would reload it first
     row = db.session.execute(_card_query(), {"request_id": request_id}).unique().one()
-    return row[1], standards.target_from(row[0].kind, *row[2:])
+    loaded, receipts, chosen, *target = row  # loaded is request, read afresh
+    languages = staff_languages(loaded.room.store, (chosen or "").split(","))
+    return CardRead(receipts, standards.target_from(loaded.kind, *target), languages)
 
 
 @cache
@@ -96,9 +110,19 @@ def _card_query():
     """_reload_for_card's query, built once: every push runs it, and building it anew (and its
     cache key, which SQLAlchemy keeps on the statement) cost more than looking it up."""
     return standards.with_target(
-        select(Request, board.receipts_of_request())
+        select(Request, board.receipts_of_request(), _chosen_languages())
         .where(Request.id == bindparam("request_id"))
         .options(*CARD_RELATIONS)
+    )
+
+
+def _chosen_languages():
+    """The languages the request's store's staff chose, as one comma-separated column."""
+    return (
+        select(func.aggregate_strings(StaffMember.language, ","))
+        .where(StaffMember.store_id == Request.store_id, StaffMember.active)
+        .correlate(Request)
+        .scalar_subquery()
     )
 
 
@@ -112,7 +136,8 @@ def card(request: Request, locale: str) -> str:
         return pushed[_language_among(list(pushed), store, locale)]
     if not request.on_handheld:
         return ""
-    return _card_html(_live(request, *_reload_for_card(request)), device_language(store, locale))
+    read = _reload_for_card(request)
+    return _card_html(_live(request, read), _language_among(read.languages, store, locale))
 
 
 def escalated(request: Request, event: RequestEvent, level: int) -> None:
@@ -121,14 +146,11 @@ def escalated(request: Request, event: RequestEvent, level: int) -> None:
     _to_staff("alert", request, {**_about(request, event), "level": level}, read)
 
 
-def _to_staff(
-    name: str, request: Request, payload: dict, read: tuple[int, standards.Target]
-) -> None:
-    """One render per language in use, each emitted to that language's room of the store.
-    `read`: the receipts and target _reload_for_card read with the request."""
-    live = _live(request, *read)
+def _to_staff(name: str, request: Request, payload: dict, read: CardRead) -> None:
+    """One render per language in use, each emitted to that language's room of the store."""
+    live = _live(request, read)
     rendered = {}
-    for language in staff_languages(request.room.store):
+    for language in read.languages:
         html = rendered[language] = _card_html(live, language)
         socketio.emit(
             name,
@@ -140,8 +162,8 @@ def _to_staff(
         g.setdefault("cards", {})[request.id] = rendered
 
 
-def _live(request: Request, receipts: int, target: standards.Target) -> "board.LiveRequest | None":
-    return board.live_request(request, receipts, target) if request.on_handheld else None
+def _live(request: Request, read: CardRead) -> "board.LiveRequest | None":
+    return board.live_request(request, read.receipts, read.target) if request.on_handheld else None
 
 
 def _card_html(live: "board.LiveRequest | None", language: str) -> str:

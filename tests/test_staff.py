@@ -1,9 +1,11 @@
 """The handheld over HTTP and Socket.IO: sign-in, duty, the queue, claiming, completing."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
-from assist import catalogue, lifecycle, menus, pairing, rooms, visits
+from assist import catalogue, clock, lifecycle, menus, pairing, rooms, visits
 from assist.extensions import db, socketio
 from assist.models import Duty, Kind, Request, State
 
@@ -98,12 +100,13 @@ def test_claim_shows_on_it_and_a_second_claim_names_the_winner(anna, app, store)
 def test_a_card_is_the_same_for_everyone_and_says_who_has_it(anna, app, store):
     """Cards are rendered once per store: whether it is mine is data-claimed-by against the
     page's data-me (the browser test checks what each person then sees)."""
-    call = ask(store)
-    boris = staff_named(store, "Boris Ivanov")
-    lifecycle.claim(call.id, boris)
     other = app.test_client()
     sign_in(other, store, "Boris Ivanov", "2222")
-    annas, boriss = (cards_of(c.get("/staff/queue").text)[call.id] for c in (anna, other))
+    with clock.frozen(datetime(2026, 5, 4, 12, 0)):  # both read it at the same second waited
+        call = ask(store)
+        boris = staff_named(store, "Boris Ivanov")
+        lifecycle.claim(call.id, boris)
+        annas, boriss = (cards_of(c.get("/staff/queue").text)[call.id] for c in (anna, other))
     assert annas == boriss and f'data-claimed-by="{boris.id}"' in annas
     assert "Boris is on it" in annas and 'data-state="acknowledged"' in annas
     assert f'data-me="{staff_named(store, "Anna Tamm").id}"' in anna.get("/staff/").text

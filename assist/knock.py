@@ -94,7 +94,9 @@ def expire_unanswered() -> int:
     now = clock.now()
     due = now - timedelta(seconds=current_app.config["KNOCK_ANSWER_SECONDS"])
     knocks = db.session.scalars(
-        select(Request).where(Request.knock_state == Knock.KNOCKING, Request.knocked_at <= due)
+        select(Request).where(  # is_live: through the live index, never the whole history
+            Request.is_live, Request.knock_state == Knock.KNOCKING, Request.knocked_at <= due
+        )
     ).all()
     expired = 0
     for request in knocks:

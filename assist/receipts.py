@@ -168,6 +168,7 @@ def _unconfirmed(level: int, created_before) -> list[Request]:
         StaffMember.duty == Duty.ON,
     )
     query = select(Request).where(
+        Request.is_live,  # through the live index, never the whole history
         Request.state == State.OPEN,
         Request.delivery_level < level,
         Request.created_at <= created_before,

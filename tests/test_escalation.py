@@ -4,7 +4,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from assist import clock, demo, escalation, lifecycle, pairing, standards, visits
 from assist.extensions import db
@@ -93,3 +93,27 @@ def test_a_cancelled_request_is_never_escalated(call):
     tablet_id = db.session.scalars(select(RequestEvent.tablet_id)).first()
     lifecycle.cancel(call.id, db.session.get(Tablet, tablet_id))
     assert sweep_at(600) == []
+
+
+def test_the_sweep_finds_live_requests_without_reading_the_history(app):
+    """The sweeper runs every few seconds in every process, over a history that grows by the
+    thousands a day: each of its queries on requests goes through the index of live requests,
+    never a scan of every request ever made (SQLite's own query plan says which)."""
+    demo.seed()
+    statements = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM requests" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        escalation.sweep_once()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(statements) == 4  # escalation, receipts (both levels), knocks
+    with db.engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            steps = [row[-1] for row in plan]
+            assert "SCAN requests" not in steps, (statement, steps)

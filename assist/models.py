@@ -70,6 +70,7 @@ class Knock(StrEnum):
 LIVE_STATES = (State.OPEN, State.ACKNOWLEDGED)
 _LIVE_SQL = "state IN ('open', 'acknowledged')"
 _LIVE_TIDY_SQL = "kind = 'tidy' AND state IN ('open', 'acknowledged')"
+_LEFT_SQL = "state = 'left'"
 # What customers ask for; tidy is staff work and stays out of every customer figure.
 CUSTOMER_KINDS = (Kind.CONSULTANT, Kind.SIZE, Kind.DRINK, Kind.AMENITY)
 
@@ -306,6 +307,14 @@ class Request(db.Model):
             postgresql_where=text(_LIVE_SQL),
         ),
         Index("ix_requests_store_created", "store_id", "created_at"),
+        # A consultant's cards of customers who left while they were on it (assist.knock).
+        Index(
+            "ix_requests_left",
+            "claimed_by_id",
+            "closed_at",
+            sqlite_where=text(_LEFT_SQL),
+            postgresql_where=text(_LEFT_SQL),
+        ),
         # Reports select a period by the store's own calendar day, and read the columns they
         # group and count by from the index alone (SQLite: no lookup of each row).
         Index(

@@ -2,10 +2,11 @@
 for the two kinds of device: a paired tablet and a signed-in staff handheld."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from flask import g, request_started
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from assist import create_app, demo, pairing
 from assist.config import TestConfig
@@ -143,3 +144,33 @@ def csrf_from(response) -> str:
     )
     assert match, "page carries no CSRF token"
     return match.group(1)
+
+
+@contextmanager
+def reads_of_requests():
+    """The SELECTs on requests run inside the block, each with its parameters."""
+    seen = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM requests" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def full_scans_of_requests(statements) -> list[tuple[str, list[str]]]:
+    """Those statements whose SQLite plan reads every request ever made: what runs on every
+    device's read or every few seconds must find its rows through an index, whatever the
+    history's length."""
+    scans = []
+    with db.engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            steps = [row[-1] for row in plan]
+            if "SCAN requests" in steps:
+                scans.append((statement, steps))
+    return scans

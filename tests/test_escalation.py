@@ -4,13 +4,13 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from assist import clock, demo, escalation, lifecycle, pairing, standards, visits
 from assist.extensions import db
 from assist.models import Kind, Request, RequestEvent, Tablet
 
-from .conftest import actions_of, room_named, staff_named
+from .conftest import actions_of, full_scans_of_requests, reads_of_requests, room_named, staff_named
 
 T0 = datetime(2026, 11, 22, 12, 0, 0)
 
@@ -97,23 +97,10 @@ def test_a_cancelled_request_is_never_escalated(call):
 
 def test_the_sweep_finds_live_requests_without_reading_the_history(app):
     """The sweeper runs every few seconds in every process, over a history that grows by the
-    thousands a day: each of its queries on requests goes through the index of live requests,
-    never a scan of every request ever made (SQLite's own query plan says which)."""
+    thousands a day: each of its queries on requests goes through the index of live requests
+    (SQLite's own query plan says which)."""
     demo.seed()
-    statements = []
-
-    def note(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM requests" in statement:
-            statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with reads_of_requests() as statements:
         escalation.sweep_once()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert len(statements) == 4  # escalation, receipts (both levels), knocks
-    with db.engine.connect() as connection:
-        for statement, parameters in statements:
-            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            steps = [row[-1] for row in plan]
-            assert "SCAN requests" not in steps, (statement, steps)
+    assert full_scans_of_requests(statements) == []

@@ -14,7 +14,16 @@ from assist.errors import Conflict, NotFound, Refused
 from assist.extensions import db, socketio
 from assist.models import Kind, Request, RequestEvent, State
 
-from .conftest import actions_of, csrf_from, pair_tablet, room_named, sign_in, staff_named
+from .conftest import (
+    actions_of,
+    csrf_from,
+    full_scans_of_requests,
+    pair_tablet,
+    reads_of_requests,
+    room_named,
+    sign_in,
+    staff_named,
+)
 
 T0 = datetime(2026, 11, 22, 10, 0, 0)
 HTMX = {"HX-Request": "true"}
@@ -280,3 +289,18 @@ def test_the_consultants_card_says_the_customer_left_until_they_say_ok(store, de
     assert post(boris, f"/staff/requests/{request_id}/noted").status_code == 409
     done = post(anna, f"/staff/requests/{request_id}/noted")
     assert done.status_code == 200 and "The customer has left" not in done.text
+
+
+def test_a_handhelds_queue_is_read_without_reading_the_history(store, devices):
+    """A handheld re-reads its queue on every reconnect or missed nudge: its reads of requests,
+    the cards of customers who left included, go through indexes (SQLite's own plan says so),
+    never through every request the store ever had."""
+    tablet, anna, _boris = devices
+    post(tablet, "/kiosk/requests", kind="consultant")
+    (request_id,) = db.session.scalars(select(Request.id)).all()
+    post(anna, f"/staff/requests/{request_id}/claim")
+    post(tablet, "/kiosk/visit/end")
+    with reads_of_requests() as statements:
+        queue = anna.get("/staff/queue").text
+    assert "The customer has left — return the items" in queue
+    assert statements and full_scans_of_requests(statements) == []

@@ -190,14 +190,8 @@ def close_live_requests(visit: Visit) -> list[Change]:
     """The visit ended: what nobody took yet is abandoned, and what consultants were on is left
     (they must not serve an empty room). One claimed a moment ago is left; one completed a
     moment ago stays done. The caller commits and announces."""
-    live = db.session.scalars(
-        select(Request).where(
-            Request.visit_id == visit.id,
-            Request.state.in_((State.OPEN, State.ACKNOWLEDGED)),
-        )
-    ).all()
     changes = []
-    for request in live:
+    for request in _waiting_in(visit.id):
         moves = (ABANDON, LEAVE) if request.state == State.OPEN else (LEAVE,)
         event = next(filter(None, (_try_move(request, move) for move in moves)), None)
         if event:

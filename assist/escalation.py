@@ -126,7 +126,5 @@ def _record(request: Request, level: int, action: str, now: datetime) -> Alert:
 def _open_requests() -> list[Request]:
     """Every store's requests nobody has taken, oldest first: one query for the whole sweep
     (a chain's sweep read each store's apart, two queries a store every few seconds)."""
-    # is_live matches the partial index of live requests: the sweep never reads the history.
-    query = select(Request).where(Request.is_live, Request.state == State.OPEN)
-    query = query.order_by(Request.created_at)
+    query = select(Request).where(Request.is_open).order_by(Request.created_at)
     return list(db.session.scalars(query))

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from . import clock, notify, trail
 from .errors import Conflict, NotFound, Refused
@@ -150,8 +150,7 @@ def left_unnoted(member: StaffMember) -> list[Request]:
             select(Request)
             .where(
                 Request.claimed_by_id == member.id,
-                # Written out as in the partial index's condition, so that the planner uses it.
-                Request.state == bindparam("left", str(State.LEFT), literal_execute=True),
+                Request.is_left,
                 Request.left_noted_at.is_(None),
                 Request.closed_at >= clock.now() - LEFT_NOTICE,
             )

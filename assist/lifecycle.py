@@ -192,8 +192,8 @@ def close_live_requests(visit: Visit) -> list[Change]:
     moment ago stays done. The caller commits and announces."""
     changes = []
     for request in _waiting_in(visit.id):
-        moves = (ABANDON, LEAVE) if request.state == State.OPEN else (LEAVE,)
-        event = next(filter(None, (_try_move(request, move) for move in moves)), None)
+        event = _try_move(request, ABANDON) if request.state == State.OPEN else None
+        event = event or _try_move(request, LEAVE)
         if event:
             changes.append((request, event))
     return changes

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     bindparam,
     text,
 )
@@ -389,6 +390,29 @@ class Request(db.Model):
         # the planner can use those indexes: it cannot see what a bound parameter holds.
         states = bindparam("live_states", list(LIVE_STATES), expanding=True, literal_execute=True)
         return cls.state.in_(states)
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Nobody has taken it yet."""
+        return self.state == State.OPEN
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_sql(cls) -> ColumnElement[bool]:
+        # Also live, so that the partial index of live requests finds the few open ones: the
+        # sweeper asks every few seconds, and must never read the whole history.
+        return and_(cls.is_live, cls.state == State.OPEN)
+
+    @hybrid_property
+    def is_left(self) -> bool:
+        """The customer went while a consultant was on it (assist.lifecycle.LEAVE)."""
+        return self.state == State.LEFT
+
+    @is_left.inplace.expression
+    @classmethod
+    def _is_left_sql(cls) -> ColumnElement[bool]:
+        # Written out as in the partial index's condition (_LEFT_SQL), as is_live is.
+        return cls.state == bindparam("left_state", str(State.LEFT), literal_execute=True)
 
     @property
     def on_handheld(self) -> bool:

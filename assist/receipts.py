@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from . import clock, notify, team, trail
 from .extensions import db, socketio
-from .models import Duty, Receipt, Request, StaffMember, State
+from .models import Duty, Receipt, Request, StaffMember
 
 RESENT, MANAGER_TOLD = 1, 2
 ACTIONS = {RESENT: "resent", MANAGER_TOLD: "undelivered"}
@@ -168,8 +168,7 @@ def _unconfirmed(level: int, created_before) -> list[Request]:
         StaffMember.duty == Duty.ON,
     )
     query = select(Request).where(
-        Request.is_live,  # through the live index, never the whole history
-        Request.state == State.OPEN,
+        Request.is_open,
         Request.delivery_level < level,
         Request.created_at <= created_before,
         ~confirmed_on_duty,

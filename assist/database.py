@@ -11,7 +11,11 @@ from .extensions import db
 
 def engine_options(config) -> dict:
     """The connection pool's size, for a database on a server (or in an SQLite file); an SQLite
-    database in memory lives in its one connection."""
+    database in memory lives in its one connection.
+
+    A database server's connections are tried before use (a round trip): after it restarted,
+    the pool's connections were dead, and each process's next request failed with a 500 (or
+    its escalation sweep did) before the pool noticed. An SQLite file has no server to lose."""
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return {}
@@ -19,6 +23,7 @@ def engine_options(config) -> dict:
         "pool_size": config["DATABASE_POOL_SIZE"],
         "max_overflow": config["DATABASE_POOL_OVERFLOW"],
         "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
+        "pool_pre_ping": url.get_backend_name() != "sqlite",
     }
 
 

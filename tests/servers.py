@@ -6,6 +6,7 @@
         ...
     with redis_server() as server:    # server.url; server.stop() and server.start(): an outage
         ...
+    restart_postgres(url)             # a restart of a running_postgres() cluster, same port
 
 Each call starts a fresh server on a free port of 127.0.0.1, with its files in a new temporary
 directory, and stops it and deletes the directory on exit, so several can run in one process.
@@ -32,6 +33,8 @@ import redis
 PG_USER = "assist"
 PG_DATABASE = "assist_test"
 START_TRIES = 3  # a free port can be taken by someone else before the server binds it
+# The clusters running_postgres() started, by their URL, with their ports: restart_postgres.
+_CLUSTERS: dict[str, tuple["_Postgres", str]] = {}
 
 
 def free_port() -> int:
@@ -70,13 +73,24 @@ def running_postgres() -> Iterator[str]:
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             )
         port = pg.start()
+        url = f"postgresql+psycopg://{PG_USER}@127.0.0.1:{port}/{PG_DATABASE}"
         try:
             pg.run("createdb", "-h", "127.0.0.1", "-p", port, "-U", PG_USER, PG_DATABASE)
-            yield f"postgresql+psycopg://{PG_USER}@127.0.0.1:{port}/{PG_DATABASE}"
+            _CLUSTERS[url] = pg, port
+            yield url
         finally:
+            _CLUSTERS.pop(url, None)
             pg.run("pg_ctl", "stop", "-D", pg.data, "-m", "immediate", check=False)
     finally:
         shutil.rmtree(pg.dir, ignore_errors=True)
+
+
+def restart_postgres(url: str) -> None:
+    """Restart a running_postgres() cluster on its port, as an upgrade or a failover does: every
+    connection to it is closed, and the database is back when this returns."""
+    pg, port = _CLUSTERS[url]
+    pg.run("pg_ctl", "restart", "-D", pg.data, "-l", pg.log, "-m", "fast", "-w", "-t", "60",
+           "-o", f"-p {port}")  # fmt: skip
 
 
 @contextmanager

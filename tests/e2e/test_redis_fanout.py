@@ -1,6 +1,6 @@
 """Two server processes behind one store, sharing PostgreSQL and a real Redis: an event
-caused through one reaches devices connected to the other; and a process keeps serving while
-PostgreSQL makes some of its requests wait."""
+caused through one reaches devices connected to the other; a process keeps serving while
+PostgreSQL makes some of its requests wait; and both serve on at once when PostgreSQL restarts."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +9,7 @@ import pytest
 import requests
 import sqlalchemy
 
-from tests.servers import running_postgres, running_redis
+from tests.servers import restart_postgres, running_postgres, running_redis
 
 from .clients import Handheld, Tablet
 from .server import LiveServer, server_env
@@ -77,3 +77,28 @@ def test_taps_postgres_keeps_waiting_hold_up_no_other_device(two_servers):
     finally:
         taps.shutdown()
         engine.dispose()
+
+
+def test_after_postgresql_restarts_the_first_tap_and_claim_go_through(two_servers, tmp_path):
+    """A restart (an upgrade, a failover) closes every pooled connection. A process's next
+    request used to fail on its dead connection with "Something went wrong" before the pool
+    noticed; now a connection is tried before use. This process sweeps for escalations only
+    hourly, so that no sweep meets the dead connection first. (Runs last: it restarts the
+    module's database.)"""
+    env = {**two_servers[0].env, "ESCALATION_SWEEP_SECONDS": "3600"}
+    server = LiveServer(tmp_path, env).start()
+    try:
+        tablet = Tablet(server.base_url).pair(server.pairing_codes()["Room 5"])
+        anna = Handheld(server.base_url).sign_in("Anna Tamm", "1111")
+        open_before = server.open_request_ids()
+
+        restart_postgres(env["DATABASE_URL"])
+
+        tapped = tablet.ask("consultant")
+        assert tapped.status_code == 200, tapped.text
+        (request_id,) = server.open_request_ids() - open_before
+        claimed = anna.post(f"/staff/requests/{request_id}/claim")
+        assert claimed.status_code == 200, claimed.text
+        assert "Anna" in tablet.status()
+    finally:
+        server.stop()

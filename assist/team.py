@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from . import clock, forms, languages, notify, pairing
+from . import clock, forms, languages, notify, pairing, trail
 from .errors import NotFound, Refused
 from .extensions import db
 from .models import Duty, Role, StaffMember, Store
@@ -32,9 +32,15 @@ def authenticate(store_id: int, name: str, secret: str) -> StaffMember | None:
     return member
 
 
-def seen(member: StaffMember) -> None:
-    """The member's handheld is alive and connected."""
-    pairing.note_seen(StaffMember, member.id)
+def heartbeat(session_id: str) -> int | None:
+    """The handheld signed in as `session_id` is alive: its store's newest event number (see
+    pairing.heartbeat); None once that session has ended."""
+    named = session_named(session_id)
+    if named is None:
+        return None
+    staff_id, version = named
+    signed_in = (StaffMember.id == staff_id) & (StaffMember.session_version == version)
+    return pairing.heartbeat(StaffMember, signed_in, trail.newest_in_store(StaffMember.store_id))
 
 
 def stores() -> list[Store]:

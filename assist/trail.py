@@ -8,7 +8,7 @@ locks anything but the request's own row.)
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 
 from .extensions import db
 from .models import Request, RequestEvent
@@ -41,10 +41,19 @@ def record(
 
 
 def latest_for_store(store_id: int) -> int:
-    query = select(func.max(RequestEvent.id)).where(RequestEvent.store_id == store_id)
-    return db.session.scalar(query) or 0
+    return db.session.scalar(select(newest_in_store(store_id))) or 0
 
 
-def latest_for_room(room_id: int) -> int:
-    query = select(func.max(RequestEvent.id)).where(RequestEvent.room_id == room_id)
-    return db.session.scalar(query) or 0
+def newest_in_store(store_id) -> ScalarSelect:
+    """The store's newest event number (NULL before its first): of a store id, or correlated
+    with a column that holds one."""
+    return _newest(RequestEvent.store_id == store_id)
+
+
+def newest_in_room(room_id) -> ScalarSelect:
+    """The fitting room's newest event number, as newest_in_store."""
+    return _newest(RequestEvent.room_id == room_id)
+
+
+def _newest(among) -> ScalarSelect:
+    return select(func.max(RequestEvent.id)).where(among).scalar_subquery()

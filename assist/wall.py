@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from . import board as live_board
-from . import clock, pairing
+from . import clock, pairing, trail
 from .errors import NotFound
 from .extensions import db
 from .models import Board, BoardCode, Store
@@ -57,6 +57,14 @@ def revoke(store_id: int, board_id: int) -> None:
 
 def seen(board: Board) -> None:
     pairing.note_seen(Board, board.id)
+
+
+def heartbeat(token: str | None) -> int | None:
+    """The board holding this token is alive: its store's newest event number (see
+    pairing.heartbeat); None once it is unpaired."""
+    return pairing.heartbeat(
+        Board, pairing.holding(Board, token), trail.newest_in_store(Board.store_id)
+    )
 
 
 # --- what the wall shows --------------------------------------------------------------------

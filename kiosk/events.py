@@ -1,12 +1,13 @@
 """Socket.IO for tablets: a paired tablet hears about its own fitting room, nothing else."""
 
+from flask import request
 from flask_socketio import disconnect, join_room
 
-from assist import pairing, trail
+from assist import pairing
 from assist.extensions import socketio
 from assist.notify import KIOSK_NAMESPACE, fitting_room
 
-from .tablet import current_tablet
+from .tablet import TABLET_COOKIE, current_tablet
 
 
 @socketio.on("connect", namespace=KIOSK_NAMESPACE)
@@ -22,9 +23,8 @@ def connect(auth=None):
 @socketio.on("heartbeat", namespace=KIOSK_NAMESPACE)
 def heartbeat(_payload=None):
     """The tablet is alive; the answer lets it notice a nudge it missed."""
-    tablet = current_tablet()
-    if tablet is None:  # unpaired while connected
+    seq = pairing.tablet_heartbeat(request.cookies.get(TABLET_COOKIE))
+    if seq is None:  # unpaired while connected
         disconnect()
         return None
-    pairing.seen(tablet)
-    return {"seq": trail.latest_for_room(tablet.room_id)}
+    return {"seq": seq}

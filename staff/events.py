@@ -1,16 +1,16 @@
 """Socket.IO for staff devices: signed-in staff hear about their own store only."""
 
-from flask import Flask, session
+from flask import Flask, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import disconnect, join_room
 
-from assist import notify, receipts, team, trail, wall
+from assist import notify, receipts, team, wall
 from assist.extensions import socketio
 from assist.forms import MAX_ID
 from assist.notify import STAFF_NAMESPACE, language_room, managers_room, store_room
 from staff.access import MANAGERS
-from staff.wall import current_board
+from staff.wall import BOARD_COOKIE, current_board
 
 # One burst of cards on one screen; a longer list is not a handheld's.
 MAX_RECEIPTS = 200
@@ -39,15 +39,21 @@ def connect(auth=None):
 
 @socketio.on("heartbeat", namespace=STAFF_NAMESPACE)
 def heartbeat(_payload=None):
-    """The handheld is alive; the answer lets it notice a nudge it missed."""
-    if not current_user.is_authenticated and (board := current_board()) is not None:
-        wall.seen(board)
-        return {"seq": trail.latest_for_store(board.store_id)}
-    if not current_user.is_authenticated:  # signed out in another tab
+    """The handheld (or wall board) is alive; the answer lets it notice a nudge it missed. One
+    whose session has ended (signed out in another tab) or that was unpaired is disconnected.
+
+    Who it is comes from the connection's own session (`SIGNED_IN_AS`) and is checked in the
+    heartbeat's one query, not by loading the signed-in member: at 2,000 handhelds, heartbeats
+    were 15 % of the server's time."""
+    signed_in_as = session.get(SIGNED_IN_AS)
+    if signed_in_as is not None:
+        seq = team.heartbeat(signed_in_as)
+    else:
+        seq = wall.heartbeat(request.cookies.get(BOARD_COOKIE))
+    if seq is None:
         disconnect()
         return None
-    team.seen(current_user)
-    return {"seq": trail.latest_for_store(current_user.store_id)}
+    return {"seq": seq}
 
 
 @socketio.on("received", namespace=STAFF_NAMESPACE)

@@ -146,13 +146,20 @@ def csrf_from(response) -> str:
     return match.group(1)
 
 
-@contextmanager
 def reads_of_requests():
     """The SELECTs on requests run inside the block, each with its parameters."""
+    return statements_run(
+        lambda sql: sql.lstrip().upper().startswith("SELECT") and "FROM requests" in sql
+    )
+
+
+@contextmanager
+def statements_run(wanted=lambda _sql: True):
+    """The statements run inside the block (those `wanted`), each with its parameters."""
     seen = []
 
     def note(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM requests" in statement:
+        if wanted(statement):
             seen.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", note)

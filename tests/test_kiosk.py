@@ -15,13 +15,14 @@ from assist.models import (
     PairingCode,
     Rating,
     Request,
+    RequestEvent,
     State,
     Store,
     Tablet,
     Visit,
 )
 
-from .conftest import csrf_from, pair_tablet, room_named, sign_in, staff_named
+from .conftest import _forget_g, csrf_from, pair_tablet, room_named, sign_in, staff_named
 
 HTMX = {"HX-Request": "true"}
 NEAREST = "A consultant will bring the nearest sizes/colours we have"
@@ -884,3 +885,20 @@ def test_a_new_tap_after_the_request_was_done_is_a_new_request(kiosk, store):
     response = kiosk.tap("/kiosk/requests", **second)
     assert response.status_code == 200 and response.text.count('id="request-') == 2
     assert count(Request) == 2
+
+
+def test_a_tablets_heartbeat_answers_its_own_rooms_newest_event_until_it_is_unpaired(
+    app, kiosk, other_kiosk
+):
+    _forget_g(None)  # Room 2's tablet was paired last: its tablet must not stay in `g`
+    socket = socketio.test_client(app, namespace="/kiosk", flask_test_client=kiosk.client)
+    other_kiosk.ask("consultant")
+    assert socket.emit("heartbeat", namespace="/kiosk", callback=True) == {"seq": 0}
+    kiosk.ask("consultant")
+    room_events = select(func.max(RequestEvent.id)).where(RequestEvent.room_id == kiosk.room.id)
+    assert socket.emit("heartbeat", namespace="/kiosk", callback=True) == {
+        "seq": db.session.scalar(room_events)
+    }
+    pairing.revoke(kiosk.room)
+    socket.emit("heartbeat", namespace="/kiosk")
+    assert not socket.is_connected("/kiosk")

@@ -85,6 +85,7 @@ def test_a_consultant_cannot_sign_others_out(app, store, anna):
 
 
 def test_an_ended_session_cannot_use_or_open_a_socket(app, store, anna, maria):
+    _forget_g(None)  # Maria signed in last: her member must not stay in `g` for Anna's socket
     socket = socketio.test_client(app, namespace="/staff", flask_test_client=anna)
     assert socket.is_connected("/staff")
     assert socket.emit("heartbeat", {}, namespace="/staff", callback=True) is not None

@@ -1,15 +1,23 @@
 """The handheld over HTTP and Socket.IO: sign-in, duty, the queue, claiming, completing."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from assist import catalogue, clock, lifecycle, menus, pairing, rooms, visits
+from assist import catalogue, clock, lifecycle, menus, pairing, rooms, trail, visits
 from assist.extensions import db, socketio
 from assist.models import Duty, Kind, Request, State
 
-from .conftest import csrf_from, outsider, pair_tablet, room_named, sign_in, staff_named
+from .conftest import (
+    csrf_from,
+    outsider,
+    pair_tablet,
+    room_named,
+    sign_in,
+    staff_named,
+    statements_run,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -166,6 +174,34 @@ def test_a_handheld_confirms_receipt_over_the_socket(app, client, store):
     assert socket.emit("received", {"request": call.id}, namespace="/staff", callback=True) is True
     assert socket.emit("received", {"request": "x"}, namespace="/staff", callback=True) is False
     assert socket.emit("heartbeat", namespace="/staff", callback=True)["seq"] > 0
+
+
+def test_a_heartbeat_is_one_read_and_stamps_the_handheld_seen_every_10_s_at_most(
+    app, client, store
+):
+    """Every device beats every 20 s, thousands per process: a beat must stay this cheap."""
+    sign_in(client, store, "Anna Tamm", "1111")
+    socket = socketio.test_client(app, namespace="/staff", flask_test_client=client)
+    ask(store)
+    with clock.frozen(datetime(2026, 6, 1, 12, 0)) as advance:
+        with statements_run() as first:
+            answer = socket.emit("heartbeat", namespace="/staff", callback=True)
+        with statements_run() as soon_after:
+            socket.emit("heartbeat", namespace="/staff", callback=True)
+        advance(timedelta(seconds=10))
+        with statements_run() as later:
+            socket.emit("heartbeat", namespace="/staff", callback=True)
+    assert answer == {"seq": trail.latest_for_store(store.id)}
+    assert [_verb(sql) for sql, _ in first] == ["SELECT", "UPDATE"]
+    assert [_verb(sql) for sql, _ in soon_after] == ["SELECT"]
+    assert [_verb(sql) for sql, _ in later] == ["SELECT", "UPDATE"]
+    anna = staff_named(store, "Anna Tamm")
+    db.session.refresh(anna)
+    assert anna.last_seen_at == datetime(2026, 6, 1, 12, 0, 10)
+
+
+def _verb(sql: str) -> str:
+    return sql.split(None, 1)[0].upper()
 
 
 def test_a_comment_with_markup_shows_as_text_on_the_board(client, store):

@@ -267,12 +267,17 @@ class Shop:
 
     async def serve(self, end: float) -> None:
         period = 60 / PEAK_CYCLES_PER_ROOM_PER_MINUTE
-        await asyncio.gather(
-            *(
-                self._room(room, session, period, end)
-                for room, session in self.spec["rooms"].items()
+        beats = [asyncio.ensure_future(d.heartbeat()) for d in self.devices if d.sio.connected]
+        try:
+            await asyncio.gather(
+                *(
+                    self._room(room, session, period, end)
+                    for room, session in self.spec["rooms"].items()
+                )
             )
-        )
+        finally:
+            for beat in beats:
+                beat.cancel()
 
     async def _room(self, room: int, tablet: dict, period: float, end: float) -> None:
         start = time.time() + random.uniform(0, period)

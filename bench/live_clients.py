@@ -103,14 +103,15 @@ class Device:
 
     async def heartbeat(self) -> None:
         # live.js beats on a timer started when its page loaded: pages load at different
-        # moments, so the beats of many handhelds do not fall together.
+        # moments, so the beats of many handhelds do not fall together; each beats every
+        # HEARTBEAT_SECONDS from the start of the load on, as a store's devices do all day.
         await asyncio.sleep(random.random() * HEARTBEAT_SECONDS)
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
             answer = await self.sio.call("heartbeat", namespace="/staff", timeout=30)
             if answer and answer.get("seq", 0) > self.last_seq:
                 self.last_seq = answer["seq"]
                 await self.reread()
+            await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
 async def _main(base_url: str, devices: list[tuple[str, str]], pipe) -> None:

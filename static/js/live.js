@@ -65,6 +65,13 @@
   }
 
   // --- Socket.IO → DOM events ---------------------------------------------------------------
+  // A tablet shows its customer's requests only. The room's tidy task is staff work: its three
+  // nudges a visit (of six) changed nothing on the tablet's screen, yet each made it re-read its
+  // status and its knock slot. Their numbers still count, so the heartbeat finds no gap.
+  function concerns(namespace, payload) {
+    return !(namespace === "/kiosk" && payload.kind === "tidy");
+  }
+
   function connect(namespace) {
     const socket = io(namespace);
     const banner = document.getElementById("connection");
@@ -97,6 +104,7 @@
     socket.onAny(function (name, payload) {
       if (name === "request" || name === "alert") {
         saw(payload);
+        if (!concerns(namespace, payload)) return;
         // A card in flight may be older than a re-read under way: re-read once more after it.
         const queue = document.getElementById("queue");
         if (queue && "html" in payload) {

@@ -7,6 +7,17 @@ from playwright.sync_api import expect
 from .browser import PHONE, TABLET, chromium, sign_in, watched_page
 from .clients import Tablet
 
+# In the tablet's page, in order: the tidy nudges it hears (before live.js acts on them) and the
+# re-reads of its status and knock slot that htmx starts.
+WATCH_REREADS = """
+window.seen = [];
+window.liveSocket.prependAny((name, p) => p && p.kind === "tidy" && seen.push("tidy " + p.action));
+document.body.addEventListener("htmx:beforeRequest", event => {
+  const path = event.detail.requestConfig.path;
+  if (path === "/kiosk/status" || path === "/kiosk/knock") seen.push("GET " + path);
+});
+"""
+
 
 def test_kiosk_and_handheld_follow_each_other_live(own_server):
     problems = []
@@ -33,6 +44,25 @@ def test_kiosk_and_handheld_follow_each_other_live(own_server):
             "button", name="Done"
         ).click()
         expect(kiosk.locator("#status")).to_contain_text("Done")
+
+        # The customer leaves; the room's tidy task is staff work, and the tablet re-reads
+        # nothing for it, though it hears its nudges.
+        kiosk.evaluate(WATCH_REREADS)
+        kiosk.get_by_text("I'm done").click()
+        kiosk.get_by_role("button", name="Skip").click()
+        tidy = phone.locator("article", has_text="Tidy")
+        tidy.get_by_role("button", name="I'm on it").click()
+        tidy.get_by_role("button", name="Done").click()
+        kiosk.wait_for_function("seen.includes('tidy completed')")
+        kiosk.wait_for_timeout(500)  # a re-read would have started within 100 ms
+        seen = kiosk.evaluate("seen")
+        since_tidy = seen[seen.index("tidy created") :]
+        assert [x for x in since_tidy if x.startswith("tidy")] == [
+            "tidy created",
+            "tidy claimed",
+            "tidy completed",
+        ]
+        assert [x for x in since_tidy if x.startswith("GET")] == []
     assert problems == []
 
 

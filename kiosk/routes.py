@@ -183,7 +183,8 @@ def cancel_request(request_id: int):
 @bp.get("/knock")
 def knock_question():
     """ "May we come in?" over the whole screen while a consultant is at the door, else nothing.
-    Re-read on every nudge and after a reconnect, so a knock is never missed."""
+    Re-read when a knock comes or while one shows, and after a reconnect or a missed nudge
+    (live.js), so a knock is never missed."""
     return render_template("kiosk/_knock.html", knocking=knock.pending(_visit()))
 
 

@@ -9,6 +9,8 @@
 //   live:resync   — re-read the truth over HTTP: after a (re)connect, a missed nudge, or a nudge
 //                   that carries no card. Coalesced: at most one per 100 ms.
 //   live:card     — a pushed card was swapped into #queue (detail: id, action)
+//   live:knock    — the kiosk's knock slot may have changed: a knock came, one is showing, or
+//                   something was missed (a reconnect, a gap in seq)
 // Sound and vibration are not here: static/js/handheld.js listens to these events.
 // Also: timers that tick ([data-waited]), the idle reset of the kiosk, the problem message.
 (function () {
@@ -71,6 +73,16 @@
   function concerns(namespace, payload) {
     return !(namespace === "/kiosk" && payload.kind === "tidy");
   }
+  // Only a knock puts a question in the knock slot, and only while one shows can a change take
+  // it away: other nudges leave the slot as it is, and re-reading it cost a GET each.
+  function touchesKnock(payload) {
+    return payload.action === "knocked" || document.querySelector("#knock .knock-question") !== null;
+  }
+  // After a reconnect or a missed nudge, everything is re-read, the knock slot too.
+  function missed() {
+    resync();
+    htmx.trigger(body, "live:knock");
+  }
 
   function connect(namespace) {
     const socket = io(namespace);
@@ -83,7 +95,7 @@
     function heartbeat() {
       socket.emit("heartbeat", function (answer) {
         if (answer && answer.seq > lastSeq) {
-          if (lastSeq) resync();
+          if (lastSeq) missed();
           lastSeq = answer.seq;
         }
       });
@@ -93,7 +105,7 @@
       banner.hidden = true;
       body.classList.remove("is-offline");
       confirmed.clear();
-      resync();
+      missed();
       lastSeq = 0;
       heartbeat();
     });
@@ -113,6 +125,7 @@
         } else {
           resync();
         }
+        if (touchesKnock(payload)) htmx.trigger(body, "live:knock", payload);
       } else if (name === "receipts") {
         showReceipts(payload);
       }

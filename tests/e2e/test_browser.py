@@ -26,6 +26,8 @@ def test_kiosk_and_handheld_follow_each_other_live(own_server):
         kiosk = watched_page(browser, TABLET, problems)
         kiosk.goto(f"{own_server.base_url}/kiosk/pair?code={code}")
         kiosk.get_by_text("Tap to start").click()
+        kiosk.wait_for_function("() => window.liveSocket && window.liveSocket.connected")
+        kiosk.evaluate(WATCH_REREADS)
 
         phone = watched_page(browser, PHONE, problems)
         sign_in(phone, own_server.base_url, "Anna Tamm", "1111")
@@ -44,16 +46,18 @@ def test_kiosk_and_handheld_follow_each_other_live(own_server):
             "button", name="Done"
         ).click()
         expect(kiosk.locator("#status")).to_contain_text("Done")
+        # The claim and the completion re-read the status; no knock came, so the knock slot
+        # was left alone.
+        assert "GET /kiosk/status" in kiosk.evaluate("seen")
 
         # The customer leaves; the room's tidy task is staff work, and the tablet re-reads
         # nothing for it, though it hears its nudges.
-        kiosk.evaluate(WATCH_REREADS)
         kiosk.get_by_text("I'm done").click()
         kiosk.get_by_role("button", name="Skip").click()
         tidy = phone.locator("article", has_text="Tidy")
         tidy.get_by_role("button", name="I'm on it").click()
         tidy.get_by_role("button", name="Done").click()
-        kiosk.wait_for_function("seen.includes('tidy completed')")
+        kiosk.wait_for_function("() => seen.includes('tidy completed')")
         kiosk.wait_for_timeout(500)  # a re-read would have started within 100 ms
         seen = kiosk.evaluate("seen")
         since_tidy = seen[seen.index("tidy created") :]
@@ -63,6 +67,7 @@ def test_kiosk_and_handheld_follow_each_other_live(own_server):
             "tidy completed",
         ]
         assert [x for x in since_tidy if x.startswith("GET")] == []
+        assert "GET /kiosk/knock" not in seen
     assert problems == []
 
 

@@ -144,6 +144,7 @@ def base_env(workdir: Path, database_url: str | None = None, **extra: str) -> di
         "ESCALATION_SWEEP_SECONDS": "1",
         "TABLET_REQUEST_RATE": "1000 per minute",
         "SIGNIN_RATE": "1000 per minute",
+        "PAIRING_RATE": "1000 per minute",  # every test's tablets pair from 127.0.0.1
         **extra,
     }
 

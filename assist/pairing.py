@@ -60,12 +60,12 @@ def heartbeat(device_model, who, newest) -> int | None:
 
     Every device beats every 20 s, thousands of them on one process: one read for all of that,
     and the stamp's write only once it is SEEN_RESOLUTION old."""
-    query = select(device_model.id, device_model.last_seen_at, newest).where(who)
+    query = select(device_model.id, _seen_due(device_model, clock.now()), newest).where(who)
     found = db.session.execute(query).one_or_none()
     if found is None:
         return None
-    device_id, last_seen_at, seq = found
-    if last_seen_at is None or last_seen_at <= clock.now() - SEEN_RESOLUTION:  # as note_seen's
+    device_id, due, seq = found
+    if due:
         note_seen(device_model, device_id)
     return seq or 0
 
@@ -75,8 +75,7 @@ def note_seen(model, row_id: int) -> None:
     now = clock.now()
     db.session.execute(
         update(model)
-        .where(model.id == row_id)
-        .where(model.last_seen_at.is_(None) | (model.last_seen_at <= now - SEEN_RESOLUTION))
+        .where(model.id == row_id, _seen_due(model, now))
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -137,6 +136,11 @@ def new_token() -> tuple[str, str]:
     """A long random token for the device's cookie, and the hash that is all we store."""
     token = secrets.token_urlsafe(32)
     return token, _hash(token)
+
+
+def _seen_due(model, now):
+    """The device's last_seen_at is SEEN_RESOLUTION old, or was never stamped."""
+    return model.last_seen_at.is_(None) | (model.last_seen_at <= now - SEEN_RESOLUTION)
 
 
 def device_for_token(device_model, token: str | None, *options):

@@ -63,6 +63,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--stores", type=int, default=50, help="--chain: stores")
     parser.add_argument("--handhelds", type=int, default=10, help="--chain: handhelds per store")
     parser.add_argument("--processes", type=int, default=2, help="--chain: server processes")
+    parser.add_argument(
+        "--tablets", action="store_true", help="--chain: every room's tablet listens, as in a store"
+    )
     args = parser.parse_args(argv)
     if os.environ.get("BENCH_PROFILE") and not _py_spy():
         parser.error("BENCH_PROFILE needs py-spy: pip install -r requirements-dev.txt")

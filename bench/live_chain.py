@@ -1,6 +1,7 @@
 """The live path of a chain: many stores on two processes behind nginx, sharing Redis.
 
-`python -m bench live --chain [--stores 50] [--handhelds 10] [--processes 2] [--seconds 30]`
+`python -m bench live --chain [--stores 50] [--handhelds 10] [--processes 2] [--seconds 30]
+[--tablets]`
 
 deploy/ as it runs: gunicorn eventlet server processes (deploy/gunicorn.conf.py) behind nginx
 with the site config of deploy/nginx/assist.conf, a real Redis as the message queue and a
@@ -14,7 +15,10 @@ Devices and rooms run in several client processes, whole stores in each: a room'
 the id of the tidy task its visit's end made from its own store's handhelds. Figures as in
 bench/live.py: nudge and "sees it" latencies, delivered/expected, RSS of the server processes;
 besides, failed HTTP requests and the CPU seconds of the servers, of the bench's clients and of
-the whole machine (nginx, Redis and PostgreSQL share it). With BENCH_PROFILE=<dir>, py-spy
+the whole machine (nginx, Redis and PostgreSQL share it). The rooms' tablets only tap, as in the
+issue's measurement; with --tablets each listens as well, as a store's do (bench/live_clients.py
+`Tablet`), and "customer sees it" is the time from a claim or completion sent to the tablet's
+status re-read. With BENCH_PROFILE=<dir>, py-spy
 samples every server process through the load.
 """
 
@@ -49,7 +53,7 @@ from .live import (
     seeded,
     token_in,
 )
-from .live_clients import Device
+from .live_clients import Device, Tablet
 
 CONSULTANTS = [("Anna Tamm", "1111"), ("Boris Ivanov", "2222"), ("Chen Li", "3333")]
 DRAIN_SECONDS = 5
@@ -61,7 +65,7 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-chain-") as tmp, ExitStack() as stack:
         deployment = Deployment(Path(tmp), args.processes, stack)
         stores = deployment.prepare(args.stores)
-        row = Chain(deployment, stores, args.handhelds, args.seconds).go()
+        row = Chain(deployment, stores, args.handhelds, args.seconds, args.tablets).go()
     row = {"server": "chain", "stores": args.stores, "processes": args.processes, **row}
     print(json.dumps(row), flush=True)
     return row
@@ -150,9 +154,11 @@ def _tablet_session(base_url: str, tablet_token: str) -> dict:
 
 
 class Chain:
-    def __init__(self, deployment: Deployment, stores: list[dict], handhelds: int, seconds: float):
+    def __init__(
+        self, deployment: Deployment, stores: list[dict], handhelds: int, seconds: float, tablets
+    ):
         self.deployment, self.stores = deployment, stores
-        self.handhelds, self.seconds = handhelds, seconds
+        self.handhelds, self.seconds, self.tablets = handhelds, seconds, tablets
 
     def go(self) -> dict:
         ctx = multiprocessing.get_context("spawn")
@@ -161,7 +167,8 @@ class Chain:
         for n in range(count):
             mine, theirs = ctx.Pipe()
             part = self.stores[n::count]
-            args = (self.deployment.base_url, part, self.handhelds, self.seconds, theirs)
+            args = (self.deployment.base_url, part, self.handhelds, self.tablets, self.seconds)
+            args += (theirs,)
             proc = ctx.Process(target=drive, args=args)
             proc.start()
             pipes.append(mine)
@@ -186,6 +193,7 @@ class Chain:
             proc.join(timeout=30)
         nudges = [x for p in parts for x in p["nudges"]]
         seen = [x for p in parts for x in p["seen"]]
+        tablet_seen = [x for p in parts for x in p["tablet_seen"]]
         return {
             "database": self.deployment.database,
             "handhelds_per_store": self.handhelds,
@@ -195,6 +203,10 @@ class Chain:
             "changes": sum(p["changes"] for p in parts),
             "nudge_ms": _percentiles(nudges),
             "sees_it_ms": _percentiles(seen),
+            "tablets_listen": self.tablets,
+            "customer_sees_it_ms": _percentiles(tablet_seen),
+            "customer_saw": len(tablet_seen),
+            "customer_expected": sum(p["customer_expected"] for p in parts),
             "delivered": len(nudges),
             "expected": sum(p["expected"] for p in parts),
             "http_errors": sum(p["errors"] for p in parts),
@@ -216,13 +228,13 @@ class Chain:
         }
 
 
-def drive(base_url: str, stores: list[dict], handhelds: int, seconds: float, pipe) -> None:
+def drive(base_url: str, stores: list[dict], handhelds: int, tablets: bool, seconds, pipe) -> None:
     """A client process's entry: its stores' handhelds and rooms, then their figures."""
-    asyncio.run(_drive(base_url, stores, handhelds, seconds, pipe))
+    asyncio.run(_drive(base_url, stores, handhelds, tablets, seconds, pipe))
 
 
-async def _drive(base_url, stores, handhelds, seconds, pipe) -> None:
-    shops = [Shop(base_url, spec, handhelds) for spec in stores]
+async def _drive(base_url, stores, handhelds, tablets, seconds, pipe) -> None:
+    shops = [Shop(base_url, spec, handhelds, tablets) for spec in stores]
     results = await asyncio.gather(*(shop.connect() for shop in shops), return_exceptions=True)
     pipe.send({"connected": sum(r for r in results if isinstance(r, int))})
     await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # go
@@ -235,21 +247,28 @@ async def _drive(base_url, stores, handhelds, seconds, pipe) -> None:
 
 class Shop:
     """One store: its handhelds (from an address of its own) and its rooms' tablets and
-    consultant, each room cycling at the store's peak."""
+    consultant, each room cycling at the store's peak; with `tablets`, the tablets listen too."""
 
     addresses = iter(f"127.{(n >> 8) & 255}.{n & 255}.{1 + n % 250}" for n in range(1, 10**6))
 
-    def __init__(self, base_url: str, spec: dict, handhelds: int):
+    def __init__(self, base_url: str, spec: dict, handhelds: int, tablets: bool):
         self.base_url, self.spec = base_url, spec
-        self.records = {"nudges": [], "seen": [], "rereads": [], "errors": 0}
+        self.records = {"nudges": [], "seen": [], "rereads": [], "tablet_seen": [], "errors": 0}
         self.sent: dict[tuple[int, str], float] = {}
         self.tidies: dict[int, asyncio.Future] = {}  # room → the tidy task its visit's end made
+        self.customer_moves: list[tuple[int, str]] = []  # what a listening tablet re-reads for
         staff = spec["staff"]
         self.devices = [
             ShopHandheld(self, staff[i % len(staff)]["cookie"]) for i in range(handhelds)
         ]
+        rooms = spec["rooms"].values() if tablets else []
+        self.tablets = [Tablet(base_url, room["cookie"], self.records) for room in rooms]
         self.address = next(self.addresses)
         self.http: aiohttp.ClientSession | None = None
+
+    def from_address(self) -> aiohttp.ClientSession:
+        """An HTTP session sent from the store's address."""
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(self.address, 0)))
 
     async def connect(self) -> int:
         self.http = aiohttp.ClientSession(
@@ -259,7 +278,13 @@ class Shop:
         connected = 0
         for device in self.devices:
             try:
-                await device.start_from(self.address)
+                await device.start_from(self)
+                connected += 1
+            except Exception:  # counted as not connected
+                pass
+        for tablet in self.tablets:
+            try:
+                await tablet.start(self.from_address)
                 connected += 1
             except Exception:  # counted as not connected
                 pass
@@ -267,7 +292,8 @@ class Shop:
 
     async def serve(self, end: float) -> None:
         period = 60 / PEAK_CYCLES_PER_ROOM_PER_MINUTE
-        beats = [asyncio.ensure_future(d.heartbeat()) for d in self.devices if d.sio.connected]
+        listening = [*self.devices, *self.tablets]
+        beats = [asyncio.ensure_future(d.heartbeat()) for d in listening if d.sio.connected]
         try:
             await asyncio.gather(
                 *(
@@ -296,7 +322,9 @@ class Shop:
         ask = int(found.group(1))
         self.sent[(ask, "created")] = at
         await self._staff_steps(ask, step)
+        self.customer_moves += [(ask, action) for action in Tablet.MOVES]
         self.tidies[room] = asyncio.get_running_loop().create_future()
+        await asyncio.sleep(step)  # the customer sees "Done" before ending the visit
         at = time.time()
         await self._post("/kiosk/visit/end", tablet, {})
         try:
@@ -333,7 +361,8 @@ class Shop:
                 waiting.set_result(payload["request"])
 
     async def close(self) -> None:
-        await asyncio.gather(*(d.stop() for d in self.devices), return_exceptions=True)
+        devices = [*self.devices, *self.tablets]
+        await asyncio.gather(*(d.stop() for d in devices), return_exceptions=True)
         await self.http.close()
 
 
@@ -344,10 +373,8 @@ class ShopHandheld(Device):
         super().__init__(shop.base_url, cookie, "/staff/queue", shop.records)
         self.shop = shop
 
-    async def start_from(self, address: str) -> None:
-        self.sio.eio.http_factory = lambda: aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(local_addr=(address, 0))
-        )
+    async def start_from(self, shop: Shop) -> None:
+        self.sio.eio.http_factory = shop.from_address
         await self.start()
 
     async def nudged(self, payload: dict) -> None:
@@ -357,6 +384,7 @@ class ShopHandheld(Device):
 
 def _figures(shops: list[Shop]) -> dict:
     nudges, seen, taps, changes, expected, errors, rereads = [], [], 0, 0, 0, 0, 0
+    tablet_seen, customer_expected = [], 0
     for shop in shops:
         rereads += len(shop.records["rereads"])
         sent = shop.sent
@@ -366,6 +394,11 @@ def _figures(shops: list[Shop]) -> dict:
             for r, a, t in shop.records["seen"]
             if a == "created" and (r, a) in sent
         ]
+        tablet_seen += [
+            t - sent[(r, a)] for r, a, t in shop.records["tablet_seen"] if (r, a) in sent
+        ]
+        if shop.tablets:
+            customer_expected += len(shop.customer_moves)
         taps += sum(1 for _, a in sent if a == "created")
         changes += len(sent)
         expected += len(sent) * len(shop.devices)
@@ -378,6 +411,8 @@ def _figures(shops: list[Shop]) -> dict:
         "expected": expected,
         "errors": errors,
         "rereads": rereads,
+        "tablet_seen": tablet_seen,
+        "customer_expected": customer_expected,
     }
 
 
@@ -390,15 +425,20 @@ def table(row: dict) -> str:
             else "–"
         )
 
+    customer = (
+        f"{p('customer_sees_it_ms')} ({row['customer_saw']}/{row['customer_expected']})"
+        if row["tablets_listen"]
+        else "tablets only tap"
+    )
     return (
         "| stores × handhelds | processes | database | taps/s | nudge p50/p95/p99/max "
-        "| sees it p50/p95/p99/max | delivered | failed HTTP | RSS MB (all processes) "
-        "| servers' CPU ms per change |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "| sees it p50/p95/p99/max | customer sees it p50/p95/p99/max | delivered "
+        "| failed HTTP | RSS MB (all processes) | servers' CPU ms per change |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
         f"| {row['stores']} × {row['handhelds_per_store']} | {row['processes']} "
         f"| {row['database']} | {row['taps_per_s']} | {p('nudge_ms')} | {p('sees_it_ms')} "
-        f"| {row['delivered']}/{row['expected']} | {row['http_errors']} | {row['rss_mb']['max']} "
-        f"| {row['servers_cpu_ms_per_change']} |"
+        f"| {customer} | {row['delivered']}/{row['expected']} | {row['http_errors']} "
+        f"| {row['rss_mb']['max']} | {row['servers_cpu_ms_per_change']} |"
     )
 
 

@@ -8,6 +8,9 @@ Each handheld does what static/js/live.js does:
   is confirmed, one `shown` per card;
 - the heartbeat's answer (the latest seq) tells it when it missed something: then it re-reads.
 Boards re-read their content on every nudge, coalesced the same way.
+
+A fitting room's tablet (`Tablet`, used by the chain's `--tablets`) hears its own room's changes
+on /kiosk and re-reads its status when its customer's request is claimed or done.
 """
 
 import asyncio
@@ -102,16 +105,79 @@ class Device:
             self.busy = False
 
     async def heartbeat(self) -> None:
-        # live.js beats on a timer started when its page loaded: pages load at different
-        # moments, so the beats of many handhelds do not fall together; each beats every
-        # HEARTBEAT_SECONDS from the start of the load on, as a store's devices do all day.
-        await asyncio.sleep(random.random() * HEARTBEAT_SECONDS)
-        while True:
-            answer = await self.sio.call("heartbeat", namespace="/staff", timeout=30)
-            if answer and answer.get("seq", 0) > self.last_seq:
-                self.last_seq = answer["seq"]
-                await self.reread()
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+        await beat(self, "/staff", self.reread)
+
+
+async def beat(device, namespace: str, caught_up) -> None:
+    """live.js's heartbeat: every HEARTBEAT_SECONDS; an answer with a later seq than the device
+    heard means it missed a nudge, and `caught_up()` re-reads. live.js beats on a timer started
+    when its page loaded: pages load at different moments, so the beats of many devices do not
+    fall together; each beats from the start of the load on, as a store's devices do all day."""
+    await asyncio.sleep(random.random() * HEARTBEAT_SECONDS)
+    while True:
+        answer = await device.sio.call("heartbeat", namespace=namespace, timeout=30)
+        if answer and answer.get("seq", 0) > device.last_seq:
+            device.last_seq = answer["seq"]
+            await caught_up()
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+class Tablet:
+    """A fitting room's tablet as live.js runs it on the kiosk: its customer's request claimed
+    or done makes it re-read its status ("Anna is on her way", "Done"); the request's creation
+    is answered by the tap itself, and the room's tidy task shows nothing on it. Each re-read is
+    noted in records["tablet_seen"] as (request, action, when it was on screen), if the status
+    shows the change: the figures count those that did not as not seen."""
+
+    MOVES = {"claimed": "acknowledged", "completed": "completed"}  # action: the state it shows
+
+    def __init__(self, base_url: str, cookie: str, records: dict):
+        self.base_url, self.cookie, self.records = base_url, cookie, records
+        self.sio = socketio.AsyncClient(reconnection=True, ssl_verify=False)
+        self.sio.on("request", self.nudged, namespace="/kiosk")
+        self.http: aiohttp.ClientSession | None = None
+        self.last_seq = 0
+
+    async def start(self, http_factory=None) -> None:
+        """`http_factory` makes the sessions the socket uses (to send it from an address)."""
+        self.http = (http_factory or aiohttp.ClientSession)()
+        if http_factory:
+            self.sio.eio.http_factory = http_factory
+        await self.sio.connect(
+            self.base_url,
+            namespaces=["/kiosk"],
+            transports=["websocket"],
+            headers={"Cookie": self.cookie},
+            wait_timeout=60,
+        )
+
+    async def stop(self) -> None:
+        await self.sio.disconnect()
+        await self.http.close()
+
+    async def nudged(self, payload: dict) -> None:
+        self.last_seq = max(self.last_seq, payload.get("seq") or 0)
+        if payload.get("kind") != "tidy" and payload.get("action") in self.MOVES:
+            asyncio.ensure_future(self.reread((payload["request"], payload["action"])))
+
+    async def reread(self, change: tuple[int, str] | None = None) -> None:
+        headers = {"Cookie": self.cookie, "HX-Request": "true"}
+        shows = ""
+        if change:
+            request_id, action = change
+            shows = f'id="request-{request_id}" class="request request--{self.MOVES[action]}"'
+        try:
+            async with self.http.get(self.base_url + "/kiosk/status", headers=headers) as answer:
+                text = await answer.text() if answer.status < 500 else ""
+        except (TimeoutError, aiohttp.ClientError):
+            text = ""
+        if not text:
+            self.records["errors"] += 1
+        elif change and shows in text:
+            self.records["tablet_seen"].append((*change, time.time()))
+
+    async def heartbeat(self) -> None:
+        await beat(self, "/kiosk", self.reread)
 
 
 async def _main(base_url: str, devices: list[tuple[str, str]], pipe) -> None:

@@ -28,27 +28,22 @@ RECEIPT_SPREAD_SECONDS = 1.0  # live.js's RECEIPT_SPREAD_MS
 HEARTBEAT_SECONDS = 20
 
 
-class Device:
-    def __init__(self, base_url: str, cookie: str, path: str, records: dict):
-        self.base_url, self.cookie, self.path, self.records = base_url, cookie, path, records
+class Listening:
+    """What every device does: a socket on its namespace, HTTP for its re-reads, a heartbeat."""
+
+    namespace = ""
+
+    def __init__(self, base_url: str, cookie: str, records: dict):
+        self.base_url, self.cookie, self.records = base_url, cookie, records
         self.sio = socketio.AsyncClient(reconnection=True, ssl_verify=False)
         self.http: aiohttp.ClientSession | None = None
         self.last_seq = 0
-        self.busy = self.again = False
-        self.waiting: list[tuple[int, str, float]] = []  # nudges not yet on screen
-        self.receipts: set[int] = set()
-        self.flush: asyncio.Task | None = None
-        for name in ("request", "alert"):
-            self.sio.on(name, self.nudged, namespace="/staff")
 
-    async def start(self) -> None:
-        self.http = aiohttp.ClientSession(
-            headers={"Cookie": self.cookie, "HX-Request": "true"},
-            connector=aiohttp.TCPConnector(limit=2),
-        )
+    async def connect(self, http: aiohttp.ClientSession) -> None:
+        self.http = http
         await self.sio.connect(
             self.base_url,
-            namespaces=["/staff"],
+            namespaces=[self.namespace],
             transports=["websocket"],
             headers={"Cookie": self.cookie},
             wait_timeout=60,
@@ -57,6 +52,46 @@ class Device:
     async def stop(self) -> None:
         await self.sio.disconnect()
         await self.http.close()
+
+    async def reread(self) -> None:
+        raise NotImplementedError
+
+    async def heartbeat(self) -> None:
+        """live.js's heartbeat: every HEARTBEAT_SECONDS; an answer with a later seq than the
+        device heard means it missed a nudge, and it re-reads. live.js beats on a timer started
+        when its page loaded: pages load at different moments, so the beats of many devices do
+        not fall together; each beats from the start of the load on, as a store's devices do
+        all day."""
+        await asyncio.sleep(random.random() * HEARTBEAT_SECONDS)
+        while True:
+            answer = await self.sio.call("heartbeat", namespace=self.namespace, timeout=30)
+            if answer and answer.get("seq", 0) > self.last_seq:
+                self.last_seq = answer["seq"]
+                await self.reread()
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+class Device(Listening):
+    """A handheld (its queue at `path`) or a board (its content)."""
+
+    namespace = "/staff"
+
+    def __init__(self, base_url: str, cookie: str, path: str, records: dict):
+        super().__init__(base_url, cookie, records)
+        self.path = path
+        self.busy = self.again = False
+        self.waiting: list[tuple[int, str, float]] = []  # nudges not yet on screen
+        self.receipts: set[int] = set()
+        self.flush: asyncio.Task | None = None
+        for name in ("request", "alert"):
+            self.sio.on(name, self.nudged, namespace=self.namespace)
+
+    async def start(self) -> None:
+        http = aiohttp.ClientSession(
+            headers={"Cookie": self.cookie, "HX-Request": "true"},
+            connector=aiohttp.TCPConnector(limit=2),
+        )
+        await self.connect(http)
 
     async def nudged(self, payload: dict) -> None:
         now = time.time()
@@ -75,7 +110,7 @@ class Device:
     async def send_receipts(self) -> None:
         await asyncio.sleep(COALESCE_SECONDS + random.random() * RECEIPT_SPREAD_SECONDS)
         ids, self.receipts, self.flush = sorted(self.receipts), set(), None
-        await self.sio.emit("shown", {"requests": ids}, namespace="/staff")
+        await self.sio.emit("shown", {"requests": ids}, namespace=self.namespace)
 
     async def reread(self) -> None:
         if self.busy:
@@ -98,62 +133,33 @@ class Device:
                 self.records["seen"].extend((rid, action, done) for rid, action, _ in shown)
                 if self.path.endswith("/queue"):
                     for rid in CONFIRM.findall(text):
-                        await self.sio.emit("shown", {"request": int(rid)}, namespace="/staff")
+                        await self.sio.emit(
+                            "shown", {"request": int(rid)}, namespace=self.namespace
+                        )
                 if not self.again:
                     break
         finally:
             self.busy = False
 
-    async def heartbeat(self) -> None:
-        await beat(self, "/staff", self.reread)
 
-
-async def beat(device, namespace: str, caught_up) -> None:
-    """live.js's heartbeat: every HEARTBEAT_SECONDS; an answer with a later seq than the device
-    heard means it missed a nudge, and `caught_up()` re-reads. live.js beats on a timer started
-    when its page loaded: pages load at different moments, so the beats of many devices do not
-    fall together; each beats from the start of the load on, as a store's devices do all day."""
-    await asyncio.sleep(random.random() * HEARTBEAT_SECONDS)
-    while True:
-        answer = await device.sio.call("heartbeat", namespace=namespace, timeout=30)
-        if answer and answer.get("seq", 0) > device.last_seq:
-            device.last_seq = answer["seq"]
-            await caught_up()
-        await asyncio.sleep(HEARTBEAT_SECONDS)
-
-
-class Tablet:
+class Tablet(Listening):
     """A fitting room's tablet as live.js runs it on the kiosk: its customer's request claimed
     or done makes it re-read its status ("Anna is on her way", "Done"); the request's creation
     is answered by the tap itself, and the room's tidy task shows nothing on it. Each re-read is
     noted in records["tablet_seen"] as (request, action, when it was on screen), if the status
     shows the change: the figures count those that did not as not seen."""
 
+    namespace = "/kiosk"
     MOVES = {"claimed": "acknowledged", "completed": "completed"}  # action: the state it shows
 
     def __init__(self, base_url: str, cookie: str, records: dict):
-        self.base_url, self.cookie, self.records = base_url, cookie, records
-        self.sio = socketio.AsyncClient(reconnection=True, ssl_verify=False)
-        self.sio.on("request", self.nudged, namespace="/kiosk")
-        self.http: aiohttp.ClientSession | None = None
-        self.last_seq = 0
+        super().__init__(base_url, cookie, records)
+        self.sio.on("request", self.nudged, namespace=self.namespace)
 
-    async def start(self, http_factory=None) -> None:
-        """`http_factory` makes the sessions the socket uses (to send it from an address)."""
-        self.http = (http_factory or aiohttp.ClientSession)()
-        if http_factory:
-            self.sio.eio.http_factory = http_factory
-        await self.sio.connect(
-            self.base_url,
-            namespaces=["/kiosk"],
-            transports=["websocket"],
-            headers={"Cookie": self.cookie},
-            wait_timeout=60,
-        )
-
-    async def stop(self) -> None:
-        await self.sio.disconnect()
-        await self.http.close()
+    async def start(self, http_factory) -> None:
+        """`http_factory` makes its HTTP sessions, the socket's too (to send from an address)."""
+        self.sio.eio.http_factory = http_factory
+        await self.connect(http_factory())
 
     async def nudged(self, payload: dict) -> None:
         self.last_seq = max(self.last_seq, payload.get("seq") or 0)
@@ -175,9 +181,6 @@ class Tablet:
             self.records["errors"] += 1
         elif change and shows in text:
             self.records["tablet_seen"].append((*change, time.time()))
-
-    async def heartbeat(self) -> None:
-        await beat(self, "/kiosk", self.reread)
 
 
 async def _main(base_url: str, devices: list[tuple[str, str]], pipe) -> None:

@@ -167,8 +167,14 @@ class Chain:
         for n in range(count):
             mine, theirs = ctx.Pipe()
             part = self.stores[n::count]
-            args = (self.deployment.base_url, part, self.handhelds, self.tablets, self.seconds)
-            args += (theirs,)
+            args = (
+                self.deployment.base_url,
+                part,
+                self.handhelds,
+                self.tablets,
+                self.seconds,
+                theirs,
+            )
             proc = ctx.Process(target=drive, args=args)
             proc.start()
             pipes.append(mine)
@@ -275,16 +281,12 @@ class Shop:
             connector=aiohttp.TCPConnector(local_addr=(self.address, 0), limit=20),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
+        starts = [device.start_from(self) for device in self.devices]
+        starts += [tablet.start(self.from_address) for tablet in self.tablets]
         connected = 0
-        for device in self.devices:
+        for start in starts:  # one at a time, as a store's devices come in
             try:
-                await device.start_from(self)
-                connected += 1
-            except Exception:  # counted as not connected
-                pass
-        for tablet in self.tablets:
-            try:
-                await tablet.start(self.from_address)
+                await start
                 connected += 1
             except Exception:  # counted as not connected
                 pass
